@@ -1,0 +1,1 @@
+"""Smart Notes verification engine (framework-free; no Django, Celery or project imports)."""
