@@ -1,0 +1,150 @@
+"""Readiness checks. Each check returns a ComponentStatus and never raises;
+all run in parallel under one deadline so a dead dependency cannot hang
+/health/ready/."""
+
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+Status = Literal["ok", "degraded", "down"]
+CHECK_DEADLINE_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentStatus:
+    name: str
+    status: Status
+    detail: str
+    data: dict[str, object] = field(default_factory=dict)
+
+
+def _database() -> ComponentStatus:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return ComponentStatus("database", "ok", connection.vendor)
+    except Exception as exc:  # noqa: BLE001 - any driver error means "down"
+        return ComponentStatus("database", "down", f"{type(exc).__name__}: {exc}"[:300])
+    finally:
+        connection.close()
+
+
+def _cache() -> ComponentStatus:
+    backend = type(cache).__name__
+    try:
+        cache.set("ops:health:probe", "1", 30)
+        if cache.get("ops:health:probe") != "1":
+            return ComponentStatus("cache", "degraded", f"{backend}: value not read back")
+        return ComponentStatus("cache", "ok", backend)
+    except Exception as exc:  # noqa: BLE001 - redis-py raises several unrelated types
+        return ComponentStatus("cache", "degraded", f"{backend}: {type(exc).__name__}: {exc}"[:300])
+
+
+def _broker() -> ComponentStatus:
+    from smartnotes.celery import QUEUE_NAMES, app
+
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+            depths = queue_depths(conn, QUEUE_NAMES)
+        return ComponentStatus("broker", "ok", conn.transport_cls, {"queue_depth": depths})
+    except Exception as exc:  # noqa: BLE001 - kombu surfaces transport-specific errors
+        return ComponentStatus("broker", "degraded", f"{type(exc).__name__}: {exc}"[:300])
+
+
+def queue_depths(conn: object, names: tuple[str, ...]) -> dict[str, int]:
+    """Messages waiting per queue, asked of the broker itself."""
+    channel = conn.default_channel  # type: ignore[attr-defined]
+    depths = {}
+    for name in names:
+        try:
+            depths[name] = int(channel.queue_declare(queue=name, passive=True).message_count)
+        except Exception:  # noqa: BLE001 - a queue never declared yet holds nothing
+            depths[name] = 0
+    return depths
+
+
+def _workers() -> ComponentStatus:
+    from ops.heartbeat import fresh_heartbeats
+
+    try:
+        beats = fresh_heartbeats()
+    except Exception as exc:  # noqa: BLE001
+        return ComponentStatus("workers", "degraded", f"heartbeats unreadable: {exc}"[:300])
+    finally:
+        connection.close()
+    if not beats:
+        return ComponentStatus(
+            "workers",
+            "degraded",
+            f"no Celery worker heartbeat in the last {settings.WORKER_HEARTBEAT_STALE_S} s",
+        )
+    queues = sorted({q for b in beats for q in b.queues.split(",") if q})
+    hosts = sorted({b.hostname for b in beats})
+    data: dict[str, object] = {"hosts": hosts, "processes": len(beats), "queues": queues}
+    missing = [q for q in ("submissions", "gpu") if q not in queues]
+    if missing:
+        return ComponentStatus("workers", "degraded", f"no worker consumes {missing}", data)
+    loaded = [
+        {"host": b.hostname, "device": b.model_device, "version": b.model_version}
+        for b in beats
+        if b.model_device
+    ]
+    data["models"] = loaded
+    return ComponentStatus("workers", "ok", f"{len(hosts)} worker host(s)", data)
+
+
+def _model() -> ComponentStatus:
+    path = Path(settings.SMARTNOTES_NLI_MODEL)
+    if path.is_absolute() or path.exists():
+        if not (path / "config.json").is_file():
+            return ComponentStatus(
+                "model",
+                "degraded",
+                f"no NLI model at {path}: set SMARTNOTES_NLI_MODEL to a model directory",
+            )
+    return ComponentStatus(
+        "model", "ok", str(path), {"device": settings.SMARTNOTES_NLI_DEVICE}
+    )
+
+
+CHECKS = {
+    "database": _database,
+    "cache": _cache,
+    "broker": _broker,
+    "workers": _workers,
+    "model": _model,
+}
+
+
+def readiness() -> tuple[Status, list[ComponentStatus]]:
+    """Run every check in parallel; a check past the deadline counts as failed."""
+    pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="health")
+    futures = {name: pool.submit(check) for name, check in CHECKS.items()}
+    results = []
+    for name, future in futures.items():
+        try:
+            results.append(future.result(timeout=CHECK_DEADLINE_S))
+        except FutureTimeout:
+            status: Status = "down" if name == "database" else "degraded"
+            results.append(ComponentStatus(name, status, f"no answer within {CHECK_DEADLINE_S} s"))
+    pool.shutdown(wait=False, cancel_futures=True)
+    return _overall(results), results
+
+
+def _overall(results: list[ComponentStatus]) -> Status:
+    if any(r.status == "down" for r in results):
+        return "down"
+    if any(r.status != "ok" for r in results):
+        return "degraded"
+    return "ok"
+
+
+def as_json(overall: Status, results: list[ComponentStatus]) -> dict[str, object]:
+    return {"status": overall, "components": {r.name: asdict(r) for r in results}}

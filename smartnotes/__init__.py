@@ -1,0 +1,3 @@
+from smartnotes.celery import app as celery_app
+
+__all__ = ("celery_app",)

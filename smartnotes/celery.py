@@ -1,0 +1,52 @@
+"""Celery app: queues, routes and reliability settings.
+
+Queues (docs/decisions/0003-celery-topology.md):
+- realtime     instructor-facing single-claim checks; a dedicated worker keeps it fast
+- submissions  default: fetching, posting, bookkeeping
+- gpu          model inference; GPU workers consume it, CPU workers too as fallback
+- analytics    low-priority aggregates
+"""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartnotes.settings")
+
+app = Celery("smartnotes")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+QUEUE_NAMES = ("realtime", "submissions", "gpu", "analytics")
+
+
+# Static topology lives here; values that vary by deployment (broker URL,
+# transport options, time limits) come from settings.CELERY_*.
+app.conf.update(
+    broker_connection_retry_on_startup=True,
+    task_queues=[Queue(name, routing_key=name) for name in QUEUE_NAMES],
+    task_default_queue="submissions",
+    task_default_routing_key="submissions",
+    task_routes={
+        "verification.run_execute": {"queue": "gpu"},
+        "verification.claim_check": {"queue": "realtime"},
+        "analytics.*": {"queue": "analytics"},
+    },
+    task_serializer="json",
+    accept_content=["json"],
+    result_serializer="json",
+    task_ignore_result=True,
+    # Redelivery after a crash is safe because every task claims its row first.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    worker_hijack_root_logger=False,
+    beat_schedule={
+        "verification-runs-requeue-stale": {
+            "task": "verification.runs_requeue_stale",
+            "schedule": 60.0,
+            "options": {"queue": "submissions", "expires": 55},
+        },
+    },
+)
+app.autodiscover_tasks()

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ops import views as ops_views
+
+urlpatterns = [
+    path("health/", ops_views.liveness, name="health"),
+    path("health/ready/", ops_views.readiness, name="health-ready"),
+    path("metrics", ops_views.metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("", include("verification.urls")),
+]

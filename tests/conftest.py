@@ -1,0 +1,92 @@
+"""Shared fixtures. Real services when configured: DATABASE_URL (PostgreSQL)
+and REDIS_URL. In CI they must be configured; elsewhere a test that needs one
+is skipped with the reason."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _require_service(variable: str, what: str) -> str:
+    value = os.environ.get(variable, "")
+    if value:
+        return value
+    message = f"{variable} is not set: this test needs a real {what}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI must run it; .ci/run sets it)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return _require_service("REDIS_URL", "Redis")
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    return _require_service("DATABASE_URL", "PostgreSQL")
+
+
+def wait_until(predicate: Callable[[], object], *, timeout_s: float, what: str) -> object:
+    """Poll until predicate() is truthy; fail with `what` after the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
+
+
+@pytest.fixture
+def worker_env(transactional_db: None) -> dict[str, str]:
+    """Environment for a subprocess that must see the test database and broker."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = _test_database_url()
+    env["SMARTNOTES_LOG_FORMAT"] = "json"
+    env["WORKER_HEARTBEAT_INTERVAL_S"] = "1"
+    return env
+
+
+@pytest.fixture
+def celery_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on every queue (prefork, one child)."""
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "smartnotes", "worker",
+            "-Q", "realtime,submissions,gpu,analytics", "-c", "1",
+            "--hostname", f"test-{os.getpid()}@%h", "--loglevel", "INFO",
+        ],
+        cwd=REPO,
+        env=worker_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    process.log_path = tmp_path / "worker.log"  # type: ignore[attr-defined]
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
