@@ -1,0 +1,102 @@
+"""Tunable settings of the engine, as frozen dataclasses with checked ranges."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+
+from verification.engine.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierConfig:
+    """Thresholds and limits for claim extraction, retrieval and verdicts.
+
+    Probabilities are the calibrated NLI outputs of the best passage.
+
+    Attributes:
+        max_claims: claims checked per submission; the rest are skipped with a note.
+        min_claim_words: shorter sentences are skipped as ``too_short``.
+        top_k: passages scored per claim after fused retrieval.
+        support_threshold: entailment at or above this gives SUPPORTED.
+        contradiction_threshold: contradiction at or above this gives CONTRADICTED.
+        partial_threshold: entailment at or above this (below support) gives
+            PARTIALLY_SUPPORTED ("moderate entailment").
+        conflict_threshold: a claim is conflicting when one passage entails it and
+            another contradicts it, both at or above this.
+        weak_retrieval_similarity: cosine similarity of the best evidence below
+            which confidence is reduced ("weak retrieval").
+        long_claim_words: claims longer than this count as over-long.
+        number_mismatch_contradicts: when the best evidence entails the claim but
+            every number/date in the claim differs from those in the quote, mark
+            the claim CONTRADICTED instead of only lowering confidence.
+        rrf_k: the reciprocal-rank-fusion constant (60 in the original paper).
+        candidate_pool: candidates taken from each retriever before fusion.
+    """
+
+    max_claims: int = 60
+    min_claim_words: int = 4
+    top_k: int = 4
+    support_threshold: float = 0.6
+    contradiction_threshold: float = 0.6
+    partial_threshold: float = 0.35
+    conflict_threshold: float = 0.6
+    weak_retrieval_similarity: float = 0.35
+    long_claim_words: int = 35
+    number_mismatch_contradicts: bool = True
+    rrf_k: int = 60
+    candidate_pool: int = 30
+
+    def __post_init__(self) -> None:
+        for name in (
+            "support_threshold",
+            "contradiction_threshold",
+            "partial_threshold",
+            "conflict_threshold",
+            "weak_retrieval_similarity",
+        ):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"VerifierConfig.{name}={value} must be between 0 and 1")
+        for name in ("max_claims", "top_k", "rrf_k", "candidate_pool", "long_claim_words"):
+            value = getattr(self, name)
+            if value < 1:
+                raise ConfigError(f"VerifierConfig.{name}={value} must be a positive integer")
+        if self.partial_threshold > self.support_threshold:
+            raise ConfigError(
+                f"VerifierConfig.partial_threshold={self.partial_threshold} is above "
+                f"support_threshold={self.support_threshold}; lower it"
+            )
+
+    def fingerprint(self) -> str:
+        """Short hash of every setting that changes a claim's result (for cache keys)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "max_claims"}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkConfig:
+    """How materials are cut into passages.
+
+    Attributes:
+        max_words: a passage holds whole sentences up to about this many words
+            (MiniLM and the NLI model read ~256 tokens).
+        overlap_sentences: sentences repeated at the start of the next passage
+            so a fact split across a boundary is still found whole.
+    """
+
+    max_words: int = 110
+    overlap_sentences: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_words < 10:
+            raise ConfigError(f"ChunkConfig.max_words={self.max_words} must be at least 10")
+        if self.overlap_sentences < 0:
+            raise ConfigError(
+                f"ChunkConfig.overlap_sentences={self.overlap_sentences} must be 0 or more"
+            )
+
+    def as_dict(self) -> dict[str, int]:
+        """Settings as a plain dict (for corpus-version hashing)."""
+        return asdict(self)
