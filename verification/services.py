@@ -1,0 +1,264 @@
+"""Writes for verification: corpora, materials, runs and their results."""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from verification.models import ClaimResult, Corpus, Material, VerificationRun
+
+logger = structlog.get_logger(__name__)
+
+# A live worker renews the lease with every progress write; a dead one lets it lapse.
+RUN_LEASE_S = 90
+STALE_PENDING_S = 120
+
+
+class ApplicationError(Exception):
+    """Something the user can fix; views show the message."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class UploadedMaterial:
+    name: str
+    data: bytes
+    content_type: str = ""
+
+
+def submission_text_from_upload(upload: UploadedMaterial) -> str:
+    """Plain text of an uploaded essay (PDF, DOCX, HTML, Markdown or text)."""
+    from verification.engine.ingest import MaterialFile, ingest_materials, read_blocks
+
+    material = MaterialFile(name=upload.name, data=upload.data, content_type=upload.content_type)
+    # ingest_materials turns every unreadable-file case into a clear MaterialError.
+    errors = ingest_materials([material]).errors
+    if errors:
+        raise ApplicationError(errors[0].message, code=errors[0].code)
+    blocks = read_blocks(material)
+    text = "\n\n".join(block.text for block in blocks).strip()
+    if not text:
+        raise ApplicationError(f"{upload.name} holds no text.", code="essay_empty")
+    return text
+
+
+def corpus_create(*, name: str, files: Iterable[UploadedMaterial]) -> Corpus:
+    """A corpus with its raw materials stored; ingestion happens on a worker."""
+    limit = settings.SMARTNOTES_UPLOAD_MAX_BYTES
+    materials = list(files)
+    if not materials:
+        raise ApplicationError("Add at least one course material.", code="no_materials")
+    for material in materials:
+        if len(material.data) > limit:
+            raise ApplicationError(
+                f"{material.name} is {len(material.data) // 1024 // 1024} MB; the limit is "
+                f"{limit // 1024 // 1024} MB per file.",
+                code="material_too_large",
+            )
+    with transaction.atomic():
+        corpus = Corpus.objects.create(name=name[:255])
+        for material in materials:
+            material_add(corpus=corpus, upload=material)
+    return corpus
+
+
+def material_add(*, corpus: Corpus, upload: UploadedMaterial) -> Material:
+    sha256 = hashlib.sha256(upload.data).hexdigest()
+    material, _ = Material.objects.get_or_create(
+        corpus=corpus,
+        sha256=sha256,
+        defaults={
+            "file_name": upload.name[:255] or "material.txt",
+            "content_type": upload.content_type[:127],
+            "data": upload.data,
+            "size_bytes": len(upload.data),
+        },
+    )
+    return material
+
+
+def corpus_index_get(*, corpus: Corpus):  # type: ignore[no-untyped-def]
+    """The corpus's passage index, built once per version of its materials."""
+    from verification.engine import CorpusIndex, MaterialFile, ingest_materials
+    from verification.runtime import verifier_get
+
+    materials = list(corpus.materials.order_by("id"))
+    fingerprint = hashlib.sha256(
+        "".join(m.sha256 for m in materials).encode()
+    ).hexdigest()
+    if corpus.index_blob and corpus.version == fingerprint:
+        return CorpusIndex.from_bytes(bytes(corpus.index_blob))
+    result = ingest_materials(
+        MaterialFile(name=m.file_name, data=bytes(m.data), content_type=m.content_type or None)
+        for m in materials
+    )
+    errors = {e.file_name: e for e in result.errors}
+    passages_per_file: dict[str, int] = {}
+    for passage in result.passages:
+        name = passage.source.file_name
+        passages_per_file[name] = passages_per_file.get(name, 0) + 1
+    for material in materials:
+        error = errors.get(material.file_name)
+        material.status = Material.Status.FAILED if error else Material.Status.INGESTED
+        material.error_code = error.code if error else ""
+        material.error_message = error.message if error else ""
+        material.passages = passages_per_file.get(material.file_name, 0)
+        material.save(update_fields=["status", "error_code", "error_message", "passages"])
+    index = verifier_get().index(result.passages)
+    corpus.index_blob = index.to_bytes()
+    corpus.version = fingerprint
+    corpus.save(update_fields=["index_blob", "version", "updated_at"])
+    return index
+
+
+def run_create(*, corpus: Corpus, text: str, source: str) -> VerificationRun:
+    """A PENDING run, enqueued once the transaction commits."""
+    from verification.tasks import run_execute as run_execute_task
+
+    if not text.strip():
+        raise ApplicationError("The essay is empty.", code="empty_submission")
+    run = VerificationRun(corpus=corpus, submission_text=text, source=source)
+    run.full_clean()
+    with transaction.atomic():
+        run.save()
+        transaction.on_commit(lambda: run_execute_task.delay(run.id))
+    logger.info("verification.run.created", run_id=run.id, source=source, chars=len(text))
+    return run
+
+
+def run_claim(*, run_id: int) -> bool:
+    """Take the run: PENDING, or RUNNING with an expired lease (its worker died)."""
+    now = timezone.now()
+    claimed = VerificationRun.objects.filter(
+        Q(status=VerificationRun.Status.PENDING)
+        | Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now),
+        pk=run_id,
+    ).update(
+        status=VerificationRun.Status.RUNNING,
+        lease_expires_at=now + timedelta(seconds=RUN_LEASE_S),
+        started_at=now,
+        attempts=F("attempts") + 1,
+        stage="starting",
+        progress=0.0,
+    )
+    return claimed == 1
+
+
+def _progress_writer(run_id: int) -> Callable[[str, float], None]:
+    def write(stage: str, fraction: float) -> None:
+        VerificationRun.objects.filter(pk=run_id).update(
+            stage=stage[:64],
+            progress=max(0.0, min(1.0, fraction)),
+            lease_expires_at=timezone.now() + timedelta(seconds=RUN_LEASE_S),
+        )
+
+    return write
+
+
+def run_lease_remaining_s(*, run_id: int) -> float | None:
+    """Seconds until a RUNNING run's lease lapses; None if it is not running."""
+    run = VerificationRun.objects.filter(pk=run_id, status=VerificationRun.Status.RUNNING).first()
+    if run is None or run.lease_expires_at is None:
+        return None
+    return max(0.0, (run.lease_expires_at - timezone.now()).total_seconds())
+
+
+def run_execute(*, run_id: int) -> bool:
+    """Verify a run's text against its corpus and store every claim result.
+
+    Idempotent: returns False without doing anything when the run is finished
+    or held by another worker whose lease is still live.
+    """
+    from verification.engine import VerificationError, render_text
+    from verification.runtime import verifier_get
+
+    if not run_claim(run_id=run_id):
+        logger.info("verification.run.not_claimed", run_id=run_id)
+        return False
+    run = VerificationRun.objects.select_related("corpus").get(pk=run_id)
+    progress = _progress_writer(run_id)
+    try:
+        progress("indexing materials", 0.02)
+        index = corpus_index_get(corpus=run.corpus)
+        report = verifier_get().verify(run.submission_text, index, progress=progress)
+    except VerificationError as exc:
+        run_fail(run=run, code=type(exc).__name__, message=str(exc))
+        return True
+    report_url = f"{settings.SMARTNOTES_BASE_URL}/demo/runs/{run.public_id}/"
+    with transaction.atomic():
+        _claims_store(run=run, report=report)
+        run.report = report.to_dict()
+        run.report_text = render_text(report, report_url=report_url)
+        run.model_version = report.model_version
+        run.status = VerificationRun.Status.DONE
+        run.stage = "done"
+        run.progress = 1.0
+        run.finished_at = timezone.now()
+        run.lease_expires_at = None
+        run.save()
+    logger.info(
+        "verification.run.finished",
+        run_id=run.id,
+        claims=len(report.claims),
+        duration_ms=round((run.finished_at - run.started_at).total_seconds() * 1000),
+    )
+    return True
+
+
+def _claims_store(*, run: VerificationRun, report) -> None:  # type: ignore[no-untyped-def]
+    for result in report.claims:
+        evidence = result.evidence
+        ClaimResult.objects.update_or_create(
+            run=run,
+            claim_index=result.claim.index,
+            defaults={
+                "text": result.claim.text,
+                "start": result.claim.start,
+                "end": result.claim.end,
+                "label": result.label,
+                "confidence": result.confidence,
+                "is_conflicting": result.is_conflicting,
+                "evidence_quote": evidence.quote if evidence else "",
+                "evidence_source": evidence.source.describe() if evidence else "",
+                "detail": result.to_dict(),
+            },
+        )
+
+
+def run_fail(*, run: VerificationRun, code: str, message: str) -> None:
+    VerificationRun.objects.filter(pk=run.pk).update(
+        status=VerificationRun.Status.FAILED,
+        error_code=code[:64],
+        error_message=message,
+        stage="failed",
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )
+    logger.warning("verification.run.failed", run_id=run.pk, error_code=code, error=message)
+
+
+def runs_requeue_stale() -> int:
+    """Re-send runs whose message was lost or whose worker died (lease expired)."""
+    from verification.tasks import run_execute as run_execute_task
+
+    now = timezone.now()
+    stale = VerificationRun.objects.filter(
+        Q(status=VerificationRun.Status.PENDING, created_at__lt=now - timedelta(seconds=STALE_PENDING_S))
+        | Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now)
+    ).values_list("id", flat=True)[:500]
+    ids = list(stale)
+    for run_id in ids:
+        run_execute_task.delay(run_id)
+    if ids:
+        logger.info("verification.runs.requeued", count=len(ids))
+    return len(ids)
