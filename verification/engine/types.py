@@ -53,16 +53,15 @@ class SourceLocation:
     heading: str | None = None
 
     def describe(self) -> str:
-        """Human-readable location, e.g. ``bio.pdf, page 3, paragraph 2 ("Light")``."""
+        """Human-readable location, e.g. ``bio.pdf, page 3, paragraph 2, section "Light"``."""
         parts = [self.file_name]
         if self.page is not None:
             parts.append(f"page {self.page}")
         if self.paragraph is not None:
             parts.append(f"paragraph {self.paragraph}")
-        text = ", ".join(parts)
         if self.heading:
-            text += f' (section "{self.heading}")'
-        return text
+            parts.append(f'section "{self.heading}"')
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +185,7 @@ class Report:
             "notes": list(self.notes),
             "material_errors": [_material_error_to_dict(e) for e in self.material_errors],
             "limitations": self.limitations,
-            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "timings_ms": dict(self.timings_ms),
         }
 
     @classmethod
@@ -237,9 +236,9 @@ def _source_from_dict(data: Mapping[str, Any]) -> SourceLocation:
 
 def _nli_to_dict(scores: NliScores) -> dict[str, float]:
     return {
-        "entailment": round(scores.entailment, 6),
-        "neutral": round(scores.neutral, 6),
-        "contradiction": round(scores.contradiction, 6),
+        "entailment": scores.entailment,
+        "neutral": scores.neutral,
+        "contradiction": scores.contradiction,
     }
 
 
@@ -256,7 +255,7 @@ def _evidence_to_dict(evidence: Evidence) -> dict[str, Any]:
         "passage_id": evidence.passage.passage_id,
         "passage_text": evidence.passage.text,
         "source": _source_to_dict(evidence.passage.source),
-        "similarity": round(evidence.similarity, 6),
+        "similarity": evidence.similarity,
         "retrieval_rank": evidence.retrieval_rank,
         "probabilities": _nli_to_dict(evidence.nli),
         "quote": evidence.quote,
@@ -290,10 +289,10 @@ def _claim_result_to_dict(result: ClaimResult) -> dict[str, Any]:
         "start": result.claim.start,
         "end": result.claim.end,
         "label": result.label,
-        "confidence": round(result.confidence, 6),
+        "confidence": result.confidence,
         "is_conflicting": result.is_conflicting,
         "probabilities": _nli_to_dict(result.probabilities),
-        "similarity": round(result.similarity, 6),
+        "similarity": result.similarity,
         "evidence_quote": result.evidence_quote,
         "source": None if result.source is None else _source_to_dict(result.source),
         "reasons": [{"code": r.code, "message": r.message} for r in result.reasons],

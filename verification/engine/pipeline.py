@@ -1,0 +1,234 @@
+"""The verification pipeline: claims -> cache -> retrieval -> NLI -> verdicts -> report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from verification.engine.cache import ClaimCache, claim_cache_key, decode_result, encode_result
+from verification.engine.claims import extract_claims
+from verification.engine.config import VerifierConfig
+from verification.engine.explain import LIMITATIONS, best_quote, split_clauses
+from verification.engine.nli import NliPair, NliScorer
+from verification.engine.retrieval import CorpusIndex, Embedder, build_index, retrieve
+from verification.engine.types import (
+    Claim,
+    ClaimResult,
+    Evidence,
+    MaterialError,
+    NliScores,
+    Passage,
+    Report,
+)
+from verification.engine.verdicts import ClauseScore, decide
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, float], None]
+"""``progress(stage, fraction)``: stage name and overall completion in [0, 1]."""
+
+_SCORING_CHUNKS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    claim: Claim
+    evidence_passages: tuple[tuple[Passage, float, int], ...]
+    clauses: tuple[str, ...]
+
+
+class Verifier:
+    """Checks submissions against an indexed corpus.
+
+    Args:
+        scorer: an `NliScorer` such as `HfNliScorer`.
+        embedder: an `Embedder` such as `SentenceTransformerEmbedder`.
+        config: thresholds and limits.
+        cache: optional `ClaimCache` (`LruClaimCache`, `TieredClaimCache`).
+
+    Example:
+        >>> verifier = Verifier(HfNliScorer(path), SentenceTransformerEmbedder())  # doctest: +SKIP
+        >>> index = verifier.index(ingest_materials(files).passages)  # doctest: +SKIP
+        >>> report = verifier.verify(essay_text, index)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        scorer: NliScorer,
+        embedder: Embedder,
+        config: VerifierConfig | None = None,
+        cache: ClaimCache | None = None,
+    ) -> None:
+        self.scorer = scorer
+        self.embedder = embedder
+        self.config = config or VerifierConfig()
+        self.cache = cache
+
+    def index(self, passages: Sequence[Passage]) -> CorpusIndex:
+        """Build the reusable index of a corpus (see `build_index`)."""
+        return build_index(passages, self.embedder)
+
+    def verify(
+        self,
+        text: str,
+        index: CorpusIndex,
+        *,
+        material_errors: Sequence[MaterialError] = (),
+        progress: ProgressCallback | None = None,
+    ) -> Report:
+        """Verify every claim of a submission against the corpus.
+
+        Args:
+            text: the submission as plain text (claim offsets refer to it).
+            index: from `index()` or `CorpusIndex.from_bytes`.
+            material_errors: ingest errors to carry into the report.
+            progress: called as ``progress(stage, fraction)`` with stages
+                ``claims``, ``retrieval``, ``scoring``, ``verdicts``, ``done``.
+
+        Returns:
+            A `Report` with one result per claim (in text order), skipped
+            sentences, notes, limitations, versions and per-stage timings in ms.
+
+        Raises:
+            IndexFormatError: the index was built with another embedder.
+        """
+        timings: dict[str, float] = {}
+        report_progress = progress or (lambda stage, fraction: None)
+        report_progress("claims", 0.0)
+        with _timed(timings, "claims_ms"):
+            extraction = extract_claims(text, self.config)
+        with _timed(timings, "cache_ms"):
+            cached, pending = self._lookup(extraction.claims, index)
+        report_progress("retrieval", 0.1)
+        with _timed(timings, "retrieval_ms"):
+            jobs = self._retrieve(pending, index)
+        pairs = _pairs_for(jobs)
+        with _timed(timings, "nli_ms"):
+            scores = self._score(pairs, report_progress)
+        report_progress("verdicts", 0.95)
+        with _timed(timings, "verdicts_ms"):
+            fresh = self._decide(jobs, scores)
+            self._store(fresh, index)
+        results = sorted([*cached, *fresh], key=lambda r: r.claim.index)
+        notes = list(extraction.notes)
+        if not index.passages:
+            notes.append("No course-material passages were available, so nothing could be checked.")
+        timings["total_ms"] = sum(timings.values())
+        logger.info(
+            "verification.verify.finished",
+            extra={"claims": len(results), "pairs": len(pairs), "cached": len(cached), **timings},
+        )
+        report_progress("done", 1.0)
+        return Report(
+            claims=tuple(results),
+            skipped=extraction.skipped,
+            notes=tuple(notes),
+            material_errors=tuple(material_errors),
+            limitations=LIMITATIONS,
+            model_version=self.scorer.model_version,
+            corpus_version=index.corpus_version,
+            timings_ms=timings,
+        )
+
+    def _key(self, claim: Claim, index: CorpusIndex) -> str:
+        return claim_cache_key(
+            claim.text,
+            corpus_version=index.corpus_version,
+            model_version=self.scorer.model_version,
+            config_fingerprint=self.config.fingerprint(),
+        )
+
+    def _lookup(
+        self, claims: Sequence[Claim], index: CorpusIndex
+    ) -> tuple[list[ClaimResult], list[Claim]]:
+        if self.cache is None:
+            return [], list(claims)
+        cached: list[ClaimResult] = []
+        pending: list[Claim] = []
+        for claim in claims:
+            value = self.cache.get(self._key(claim, index))
+            result = decode_result(value, claim) if value is not None else None
+            if result is None:
+                pending.append(claim)
+            else:
+                cached.append(result)
+        return cached, pending
+
+    def _store(self, results: Sequence[ClaimResult], index: CorpusIndex) -> None:
+        if self.cache is not None:
+            for result in results:
+                self.cache.set(self._key(result.claim, index), encode_result(result))
+
+    def _retrieve(self, claims: Sequence[Claim], index: CorpusIndex) -> list[_Job]:
+        hits = retrieve(
+            index,
+            [c.text for c in claims],
+            self.embedder,
+            top_k=self.config.top_k,
+            candidate_pool=self.config.candidate_pool,
+            rrf_k=self.config.rrf_k,
+        )
+        return [
+            _Job(
+                claim=claim,
+                evidence_passages=tuple(
+                    (index.passages[h.passage_index], h.similarity, h.rank) for h in claim_hits
+                ),
+                clauses=tuple(split_clauses(claim.text)),
+            )
+            for claim, claim_hits in zip(claims, hits, strict=True)
+        ]
+
+    def _score(self, pairs: Sequence[NliPair], progress: ProgressCallback) -> list[NliScores]:
+        # Sorting once here keeps every chunk's batches similar in length and lets
+        # the progress bar move while a long submission is scored.
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        chunk = max(1, -(-len(order) // _SCORING_CHUNKS))
+        scores: list[NliScores | None] = [None] * len(pairs)
+        for start in range(0, len(order), chunk):
+            indices = order[start : start + chunk]
+            for i, s in zip(indices, self.scorer.score([pairs[i] for i in indices]), strict=True):
+                scores[i] = s
+            progress("scoring", 0.15 + 0.8 * min(1.0, (start + chunk) / len(order)))
+        return [s for s in scores if s is not None]
+
+    def _decide(self, jobs: Sequence[_Job], scores: Sequence[NliScores]) -> list[ClaimResult]:
+        results = []
+        cursor = 0
+        for job in jobs:
+            evidence = []
+            for passage, similarity, rank in job.evidence_passages:
+                quote = best_quote(passage.text, job.claim.text)
+                evidence.append(Evidence(passage, similarity, rank, scores[cursor], quote))
+                cursor += 1
+            clauses = []
+            for clause in job.clauses:
+                clause_scores = scores[cursor : cursor + len(job.evidence_passages)]
+                cursor += len(job.evidence_passages)
+                best = max((s.entailment for s in clause_scores), default=0.0)
+                clauses.append(ClauseScore(clause, best))
+            results.append(decide(job.claim, evidence, self.config, clauses))
+        return results
+
+
+def _pairs_for(jobs: Sequence[_Job]) -> list[NliPair]:
+    """(premise, hypothesis) pairs in the order `_decide` consumes them."""
+    pairs: list[NliPair] = []
+    for job in jobs:
+        premises = [passage.text for passage, _, _ in job.evidence_passages]
+        pairs.extend((premise, job.claim.text) for premise in premises)
+        for clause in job.clauses:
+            pairs.extend((premise, clause) for premise in premises)
+    return pairs
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + (time.perf_counter() - start) * 1000.0

@@ -1,0 +1,194 @@
+"""From claim x passage NLI scores to one of four verdicts with a confidence.
+
+Rules, in order (thresholds from `VerifierConfig`):
+
+1. **Conflicting**: one passage entails the claim and another contradicts it,
+   both at or above ``conflict_threshold``. The claim is flagged
+   ``is_conflicting``; the label follows the stronger side and confidence is
+   reduced. The two are never averaged.
+2. **Supported**: best entailment >= ``support_threshold``.
+3. **Contradicted**: best contradiction >= ``contradiction_threshold``.
+4. **Partially supported**: some clause of a compound claim is entailed at or
+   above ``support_threshold`` while the whole claim is not; or the best
+   entailment is moderate (>= ``partial_threshold``).
+5. **Not enough evidence** otherwise.
+
+Number/date check: when a claim is SUPPORTED but every number or date it
+states is absent from the evidence quote, which states other ones ("1879" vs
+"1789"), NLI models often still say "entailment". With
+``number_mismatch_contradicts`` the verdict becomes CONTRADICTED (confidence at
+most 0.7); otherwise confidence is multiplied by 0.6. Both add a
+``number_mismatch`` reason. No other rule changes a label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from verification.engine.config import VerifierConfig
+from verification.engine.explain import (
+    Adjustment,
+    confidence_adjustments,
+    explanation_text,
+    number_mismatch,
+)
+from verification.engine.types import (
+    Claim,
+    ClaimResult,
+    Evidence,
+    NliScores,
+    Reason,
+    ReasonCode,
+    VerdictLabel,
+)
+
+_NO_SCORES = NliScores(entailment=0.0, neutral=1.0, contradiction=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseScore:
+    """Best entailment of one clause of a compound claim over the retrieved passages."""
+
+    clause: str
+    entailment: float
+
+
+def decide(
+    claim: Claim,
+    evidence: Sequence[Evidence],
+    config: VerifierConfig,
+    clauses: Sequence[ClauseScore] = (),
+) -> ClaimResult:
+    """Aggregate the scored evidence of one claim into a `ClaimResult`.
+
+    Args:
+        claim: the claim.
+        evidence: its retrieved passages with NLI scores, best retrieval rank first.
+        config: thresholds.
+        clauses: for compound claims, each clause's best entailment.
+
+    Returns:
+        Label, confidence in [0, 1], conflict flag, best evidence, reasons and
+        a plain-words explanation.
+
+    Example:
+        >>> decide(claim, [evidence], VerifierConfig()).label  # doctest: +SKIP
+        'supported'
+    """
+    if not evidence:
+        reason = Reason("no_evidence", "no passage of the materials matched this claim")
+        return _result(claim, "not_enough_evidence", 1.0, False, None, [Adjustment(reason, 1.0)])
+    support = max(evidence, key=lambda e: e.nli.entailment)
+    contra = max(evidence, key=lambda e: e.nli.contradiction)
+    ent, con = support.nli.entailment, contra.nli.contradiction
+    notes: list[Adjustment] = []
+    is_conflicting = (
+        ent >= config.conflict_threshold
+        and con >= config.conflict_threshold
+        and support.passage.passage_id != contra.passage.passage_id
+    )
+    label: VerdictLabel
+    if is_conflicting:
+        label, primary, base = ("supported", support, ent) if ent >= con else (
+            "contradicted", contra, con
+        )
+        other = contra if primary is support else support
+        notes.append(
+            _adj(
+                "conflicting_evidence",
+                "the materials disagree: another passage "
+                f'({other.passage.source.describe()}) says "{other.quote}"',
+                0.6,
+            )
+        )
+    elif ent >= config.support_threshold:
+        label, primary, base = "supported", support, ent
+    elif con >= config.contradiction_threshold:
+        label, primary, base = "contradicted", contra, con
+    elif supported := [c for c in clauses if c.entailment >= config.support_threshold]:
+        label, primary = "partially_supported", support
+        base = (1.0 - support.nli.contradiction) * len(supported) / len(clauses)
+        unsupported = [c.clause for c in clauses if c.entailment < config.support_threshold]
+        notes.append(
+            _adj(
+                "partial_support",
+                "only part of the claim is supported; not supported: "
+                + "; ".join(f'"{c}"' for c in unsupported),
+                1.0,
+            )
+        )
+    elif ent >= config.partial_threshold:
+        label, primary, base = "partially_supported", support, 0.8 * (1.0 - con)
+        notes.append(
+            _adj(
+                "moderate_entailment",
+                f"the evidence only partly backs the claim (entailment {ent:.0%})",
+                1.0,
+            )
+        )
+    else:
+        label, primary, base = "not_enough_evidence", evidence[0], 1.0 - max(ent, con)
+    if label == "supported" and (mismatch := number_mismatch(claim.text, primary.quote)):
+        label, base, note = _number_rule(mismatch, base, config)
+        notes.append(note)
+    notes.extend(confidence_adjustments(claim, label, primary.similarity, config))
+    return _result(claim, label, base, is_conflicting, primary, notes, evidence)
+
+
+def _number_rule(
+    mismatch: tuple[set[str], set[str]], base: float, config: VerifierConfig
+) -> tuple[VerdictLabel, float, Adjustment]:
+    claim_numbers, quote_numbers = mismatch
+    message = (
+        f"the claim states {', '.join(sorted(claim_numbers))} but the evidence states "
+        f"{', '.join(sorted(quote_numbers))}"
+    )
+    if config.number_mismatch_contradicts:
+        return "contradicted", min(base, 0.7), _adj("number_mismatch", message, 1.0)
+    return "supported", base, _adj("number_mismatch", message, 0.6)
+
+
+def _result(
+    claim: Claim,
+    label: VerdictLabel,
+    base: float,
+    is_conflicting: bool,
+    primary: Evidence | None,
+    adjustments: Sequence[Adjustment],
+    evidence: Sequence[Evidence] = (),
+) -> ClaimResult:
+    confidence = base
+    for adjustment in adjustments:
+        confidence *= adjustment.factor
+    confidence = min(1.0, max(0.0, confidence))
+    reasons = tuple(a.reason for a in adjustments)
+    probabilities = primary.nli if primary else _NO_SCORES
+    similarity = primary.similarity if primary else 0.0
+    quote = primary.quote if primary else ""
+    source = primary.passage.source if primary else None
+    return ClaimResult(
+        claim=claim,
+        label=label,
+        confidence=confidence,
+        is_conflicting=is_conflicting,
+        probabilities=probabilities,
+        similarity=similarity,
+        evidence_quote=quote,
+        source=source,
+        reasons=reasons,
+        explanation=explanation_text(
+            label=label,
+            confidence=confidence,
+            quote=quote,
+            source=source,
+            probabilities=probabilities,
+            similarity=similarity,
+            reasons=reasons,
+        ),
+        evidence=tuple(evidence),
+    )
+
+
+def _adj(code: ReasonCode, message: str, factor: float) -> Adjustment:
+    return Adjustment(Reason(code=code, message=message), factor)
