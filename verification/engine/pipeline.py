@@ -192,7 +192,7 @@ class Verifier:
             indices = order[start : start + chunk]
             for i, s in zip(indices, self.scorer.score([pairs[i] for i in indices]), strict=True):
                 scores[i] = s
-            progress("scoring", 0.15 + 0.8 * min(1.0, (start + chunk) / len(order)))
+            progress("scoring", round(0.15 + 0.8 * min(1.0, (start + chunk) / len(order)), 4))
         return [s for s in scores if s is not None]
 
     def _decide(self, jobs: Sequence[_Job], scores: Sequence[NliScores]) -> list[ClaimResult]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from verification.engine.errors import ReportFormatError
@@ -41,6 +42,8 @@ ReasonCode = Literal[
 ]
 
 REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+"""JSON Schema (draft 2020-12) of `Report.to_dict()` output."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,88 @@
+"""The whole pipeline with the tiny NLI model and the real MiniLM embedder."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from verification.engine.cache import LruClaimCache
+from verification.engine.ingest import MaterialFile, ingest_materials
+from verification.engine.nli import HfNliScorer
+from verification.engine.pipeline import Verifier
+from verification.engine.retrieval import CorpusIndex, SentenceTransformerEmbedder
+from verification.engine.types import REPORT_SCHEMA_PATH, VERDICT_LABELS
+
+MATERIALS = [
+    MaterialFile(
+        "bio.md",
+        b"# Light\n\nPhotosynthesis requires light energy from the sun.\n\n"
+        b"# Energy\n\nMitochondria produce ATP for the cell.\n",
+    ),
+    MaterialFile("broken.pdf", b"%PDF-1.7 broken"),
+]
+ESSAY = (
+    "Photosynthesis doesn't work without light. Mitochondria produce ATP, and they "
+    "store DNA in the nucleus. I think biology is fun. What is ATP?"
+)
+
+
+@pytest.fixture
+def verifier(tiny_scorer: HfNliScorer, minilm_embedder: SentenceTransformerEmbedder) -> Verifier:
+    return Verifier(tiny_scorer, minilm_embedder, cache=LruClaimCache())
+
+
+@pytest.fixture
+def index(verifier: Verifier) -> CorpusIndex:
+    return verifier.index(ingest_materials(MATERIALS).passages)
+
+
+def test_every_claim_gets_a_verdict_quote_source_and_explanation(
+    verifier: Verifier, index: CorpusIndex
+) -> None:
+    report = verifier.verify(ESSAY, index)
+    assert [c.claim.index for c in report.claims] == [0, 1]
+    for result in report.claims:
+        assert result.label in VERDICT_LABELS
+        assert 0.0 <= result.confidence <= 1.0
+        assert result.evidence_quote
+        assert result.source is not None and result.source.file_name == "bio.md"
+        assert result.explanation
+    assert [s.reason for s in report.skipped] == ["first_person_stance", "question"]
+
+
+def test_report_carries_versions_errors_limitations_and_timings(
+    verifier: Verifier, index: CorpusIndex
+) -> None:
+    ingest = ingest_materials(MATERIALS)
+    report = verifier.verify(ESSAY, index, material_errors=ingest.errors)
+    assert report.model_version == verifier.scorer.model_version
+    assert report.corpus_version == index.corpus_version
+    assert [e.code for e in report.material_errors] == ["corrupt"]
+    assert report.limitations
+    assert {"claims_ms", "retrieval_ms", "nli_ms", "verdicts_ms", "total_ms"} <= set(report.timings_ms)
+    schema = json.loads(REPORT_SCHEMA_PATH.read_text())
+    jsonschema.validate(json.loads(json.dumps(report.to_dict())), schema)
+
+
+def test_progress_reports_stages_up_to_done(verifier: Verifier, index: CorpusIndex) -> None:
+    calls: list[tuple[str, float]] = []
+    verifier.verify(ESSAY, index, progress=lambda stage, fraction: calls.append((stage, fraction)))
+    assert calls[0] == ("claims", 0.0)
+    assert calls[-1] == ("done", 1.0)
+    assert [f for _, f in calls] == sorted(f for _, f in calls)
+
+
+def test_second_run_is_served_from_cache(verifier: Verifier, index: CorpusIndex) -> None:
+    first = verifier.verify(ESSAY, index)
+    second = verifier.verify(ESSAY, index)
+    assert all(r.from_cache for r in second.claims)
+    assert [r.label for r in second.claims] == [r.label for r in first.claims]
+    assert verifier.cache is not None and verifier.cache.hits == 2
+
+
+def test_empty_corpus_gives_not_enough_evidence_and_a_note(verifier: Verifier) -> None:
+    report = verifier.verify(ESSAY, verifier.index([]))
+    assert {r.label for r in report.claims} == {"not_enough_evidence"}
+    assert any("No course-material passages" in n for n in report.notes)
