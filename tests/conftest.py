@@ -90,3 +90,30 @@ def celery_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[subpro
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+SHIPPED_MODEL = REPO / "models" / "smartnotes-nli-minilm-l6"
+
+
+@pytest.fixture(scope="session")
+def nli_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped NLI model; a tiny random one (real loading code) until it exists."""
+    if (SHIPPED_MODEL / "config.json").is_file():
+        return SHIPPED_MODEL
+    from tests.engine.conftest import _build_model_dir
+
+    return _build_model_dir(
+        tmp_path_factory.mktemp("tiny-nli"), {0: "entailment", 1: "neutral", 2: "contradiction"}
+    )
+
+
+@pytest.fixture
+def verifier_settings(settings, nli_model_dir: Path) -> Iterator[None]:
+    """Point the app at the test model and drop any process-cached verifier."""
+    from verification.runtime import verifier_get
+
+    settings.SMARTNOTES_NLI_MODEL = str(nli_model_dir)
+    settings.SMARTNOTES_NLI_DEVICE = "cpu"
+    verifier_get.cache_clear()
+    yield
+    verifier_get.cache_clear()

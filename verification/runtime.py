@@ -56,7 +56,7 @@ def verifier_get():  # type: ignore[no-untyped-def]
         scorer = HfNliScorer(settings.SMARTNOTES_NLI_MODEL, device=settings.SMARTNOTES_NLI_DEVICE)
         embedder = SentenceTransformerEmbedder()
         claim_cache = TieredClaimCache(
-            LruClaimCache(maxsize=4096),
+            LruClaimCache(max_entries=4096),
             DjangoCacheBackend(),
             ttl_s=settings.SMARTNOTES_CLAIM_CACHE_TTL_S,
         )

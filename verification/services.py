@@ -121,6 +121,15 @@ def corpus_index_get(*, corpus: Corpus):  # type: ignore[no-untyped-def]
     return index
 
 
+def _material_errors(corpus: Corpus):  # type: ignore[no-untyped-def]
+    from verification.engine import MaterialError
+
+    return [
+        MaterialError(m.file_name, m.error_code, m.error_message)
+        for m in corpus.materials.filter(status=Material.Status.FAILED)
+    ]
+
+
 def run_create(*, corpus: Corpus, text: str, source: str) -> VerificationRun:
     """A PENDING run, enqueued once the transaction commits."""
     from verification.tasks import run_execute as run_execute_task
@@ -190,7 +199,9 @@ def run_execute(*, run_id: int) -> bool:
     try:
         progress("indexing materials", 0.02)
         index = corpus_index_get(corpus=run.corpus)
-        report = verifier_get().verify(run.submission_text, index, progress=progress)
+        report = verifier_get().verify(
+            run.submission_text, index, material_errors=_material_errors(run.corpus), progress=progress
+        )
     except VerificationError as exc:
         run_fail(run=run, code=type(exc).__name__, message=str(exc))
         return True
@@ -216,8 +227,9 @@ def run_execute(*, run_id: int) -> bool:
 
 
 def _claims_store(*, run: VerificationRun, report) -> None:  # type: ignore[no-untyped-def]
+    from verification.engine.types import claim_result_to_dict
+
     for result in report.claims:
-        evidence = result.evidence
         ClaimResult.objects.update_or_create(
             run=run,
             claim_index=result.claim.index,
@@ -228,9 +240,9 @@ def _claims_store(*, run: VerificationRun, report) -> None:  # type: ignore[no-u
                 "label": result.label,
                 "confidence": result.confidence,
                 "is_conflicting": result.is_conflicting,
-                "evidence_quote": evidence.quote if evidence else "",
-                "evidence_source": evidence.source.describe() if evidence else "",
-                "detail": result.to_dict(),
+                "evidence_quote": result.evidence_quote,
+                "evidence_source": result.source.describe() if result.source else "",
+                "detail": claim_result_to_dict(result),
             },
         )
 
