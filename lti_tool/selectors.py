@@ -1,7 +1,58 @@
-"""Reads other apps need from the LTI side."""
+"""Reads other apps need from the LTI side.
+
+For the current request's course, user and role use `request.lti` (see
+lti_tool.sessions); these selectors cover reads outside a request.
+"""
+
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from lti_tool.models import Launch, LtiContext, Membership, Platform, ToolKey
+
+FRAME_ANCESTORS_CACHE_S = 60
+_FRAME_ANCESTORS_KEY = "lti:frame-ancestors"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def frame_ancestor_origins() -> list[str]:
-    """Origins of registered LMS platforms, allowed to frame Smart Notes pages."""
-    # TODO(#5): derive from platform registrations once they exist.
-    return []
+    """Origins of registered LMS platforms, allowed to frame Smart Notes pages.
+
+    From each active platform's issuer, OIDC auth URL and Canvas API URL (Canvas
+    frames the tool from the institution's domain, which is the API domain).
+    Cached briefly: this runs on every response.
+    """
+    origins = cache.get(_FRAME_ANCESTORS_KEY)
+    if origins is None:
+        origins = []
+        for row in Platform.objects.filter(is_active=True).values_list(
+            "issuer", "auth_login_url", "canvas_api_url"
+        ):
+            origins.extend(o for o in map(_origin, row) if o)
+        origins = list(dict.fromkeys(origins))
+        cache.set(_FRAME_ANCESTORS_KEY, origins, FRAME_ANCESTORS_CACHE_S)
+    return list(origins)
+
+
+def platform_list() -> QuerySet[Platform]:
+    return Platform.objects.prefetch_related("deployments").order_by("name", "id")
+
+
+def launch_list_recent(*, limit: int = 20) -> QuerySet[Launch]:
+    return Launch.objects.select_related("platform", "user", "context").order_by("-created_at")[
+        :limit
+    ]
+
+
+def tool_key_list() -> QuerySet[ToolKey]:
+    return ToolKey.objects.order_by("-created_at")
+
+
+def membership_list_for_context(context: LtiContext) -> QuerySet[Membership]:
+    """Active members of a course (from launches and roster syncs)."""
+    return Membership.objects.filter(context=context, is_active=True).select_related("user")

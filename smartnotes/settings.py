@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lti_tool.middleware.LtiLaunchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # No XFrameOptionsMiddleware: pages render inside Canvas iframes, so framing
     # is governed by CSP frame-ancestors limited to registered platforms.
@@ -232,6 +233,12 @@ if IS_PRODUCTION:
 # security.W002 asks for X-Frame-Options; CSP frame-ancestors (FrameAncestorsMiddleware)
 # replaces it, because X-Frame-Options cannot allow a list of Canvas origins.
 SILENCED_SYSTEM_CHECKS = ["security.W002"]
+
+# ---------------------------------------------------------------------------
+# LTI. In-frame pages carry a signed launch token instead of relying on cookies
+# (docs/decisions/0004-lti-sessions.md); this is its lifetime.
+# ---------------------------------------------------------------------------
+LTI_SESSION_TOKEN_MAX_AGE_S = env.int("LTI_SESSION_TOKEN_MAX_AGE_S", default=2 * 3600)
 
 # ---------------------------------------------------------------------------
 # Static files

@@ -8,5 +8,7 @@ urlpatterns = [
     path("health/ready/", ops_views.readiness, name="health-ready"),
     path("metrics", ops_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("lti/", include("lti_tool.urls")),
+    path("course/", include("analytics.urls")),
     path("", include("verification.urls")),
 ]

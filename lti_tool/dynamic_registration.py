@@ -1,0 +1,137 @@
+"""LTI Dynamic Registration 1.0: https://www.imsglobal.org/spec/lti-dr/v1p0
+
+The admin pastes the /lti/register/ URL into Canvas; Canvas opens it with
+`openid_configuration` and `registration_token`. The tool reads the platform's
+configuration, posts its own client registration, stores the platform, and the
+confirmation page closes the dialog (`{subject: "org.imsglobal.lti.close"}`).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+
+from lti_tool.canvas_config import DESCRIPTION, TITLE, tool_urls
+from lti_tool.claims import TOOL_SCOPES, MessageType
+from lti_tool.services import CUSTOM_FIELDS, PlatformRegistered, platform_register
+
+HTTP_TIMEOUT_S = 10
+_TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+_PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+
+
+class RegistrationError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    result: PlatformRegistered
+    platform_origin: str
+
+
+def _get_json(url: str, token: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = requests.get(url, headers=headers, timeout=HTTP_TIMEOUT_S)
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise RegistrationError(
+            f"Could not read the platform configuration at {url}: {exc}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise RegistrationError(f"The platform configuration at {url} is not a JSON object.")
+    return data
+
+
+def tool_registration_request(platform_config: dict[str, Any]) -> dict[str, Any]:
+    """The client registration the tool posts (LTI DR §3.5, with Canvas placements)."""
+    urls = tool_urls()
+    domain = urlsplit(settings.SMARTNOTES_BASE_URL).netloc
+    supported = set(platform_config.get("scopes_supported") or TOOL_SCOPES)
+    scopes = [s for s in TOOL_SCOPES if s in supported]
+    return {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": urls["login"],
+        "redirect_uris": [urls["launch"]],
+        "client_name": TITLE,
+        "jwks_uri": urls["jwks"],
+        "logo_uri": urls["icon"],
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join(scopes),
+        _TOOL_CONFIGURATION: {
+            "domain": domain,
+            "description": DESCRIPTION,
+            "target_link_uri": urls["launch"],
+            "custom_parameters": dict(CUSTOM_FIELDS),
+            "claims": ["iss", "sub", "name", "email"],
+            "messages": [
+                {
+                    "type": MessageType.RESOURCE_LINK,
+                    "target_link_uri": urls["launch"],
+                    "label": TITLE,
+                    "placements": ["course_navigation", "assignment_edit"],
+                },
+                {
+                    "type": MessageType.DEEP_LINKING,
+                    "target_link_uri": urls["launch"],
+                    "label": TITLE,
+                    "placements": ["assignment_selection", "link_selection"],
+                },
+            ],
+            "https://canvas.instructure.com/lti/privacy_level": "public",
+        },
+    }
+
+
+def dynamic_registration_complete(
+    *, openid_configuration: str, registration_token: str
+) -> Registered:
+    """Read the platform configuration, register with it, and store the platform."""
+    config = _get_json(openid_configuration, registration_token)
+    missing = [
+        k
+        for k in (
+            "issuer",
+            "authorization_endpoint",
+            "token_endpoint",
+            "jwks_uri",
+            "registration_endpoint",
+        )
+        if not config.get(k)
+    ]
+    if missing:
+        raise RegistrationError(f"The platform configuration lacks {', '.join(missing)}.")
+    body = tool_registration_request(config)
+    headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
+    try:
+        response = requests.post(
+            config["registration_endpoint"], json=body, headers=headers, timeout=HTTP_TIMEOUT_S
+        )
+        response.raise_for_status()
+        answer = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise RegistrationError(f"The platform refused the registration: {exc}") from exc
+    client_id = str(answer.get("client_id", ""))
+    if not client_id:
+        raise RegistrationError("The platform's registration answer has no client_id.")
+    tool_config = answer.get(_TOOL_CONFIGURATION) or {}
+    platform_meta = config.get(_PLATFORM_CONFIGURATION) or {}
+    issuer = str(config["issuer"])
+    result = platform_register(
+        name=str(platform_meta.get("product_family_code") or urlsplit(issuer).netloc),
+        issuer=issuer,
+        client_id=client_id,
+        auth_login_url=str(config["authorization_endpoint"]),
+        auth_token_url=str(config["token_endpoint"]),
+        key_set_url=str(config["jwks_uri"]),
+        deployment_id=str(tool_config.get("deployment_id", "") or ""),
+        auth_audience=str(config.get("authorization_server", "") or ""),
+    )
+    parts = urlsplit(openid_configuration)
+    return Registered(result=result, platform_origin=f"{parts.scheme}://{parts.netloc}")

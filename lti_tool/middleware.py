@@ -1,0 +1,41 @@
+"""Attaches `request.lti` from the signed launch token (see lti_tool.sessions).
+
+The token is read from the `lti_session` query parameter, the `lti_session` form
+field, or the `X-LTI-Session` header; without a valid one `request.lti` is the
+falsy `ABSENT` launch. Cookies are never consulted, so the same code path serves
+browsers that block third-party cookies. A request with a valid token skips the
+CSRF cookie check: the token itself is the unforgeable per-launch secret.
+"""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from lti_tool.sessions import ABSENT, TOKEN_HEADER, TOKEN_PARAM, launch_from_token
+
+
+def _token_from(request: HttpRequest) -> str:
+    token = request.GET.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER, "")
+    if not token and request.method == "POST":
+        # Reading POST here is fine: form posts carry the token as a hidden field.
+        token = request.POST.get(TOKEN_PARAM, "")
+    return token
+
+
+class LtiLaunchMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _token_from(request)
+        launch = launch_from_token(token) if token else None
+        request.lti = launch or ABSENT  # type: ignore[attr-defined]
+        if launch is not None:
+            # The token is a per-launch secret no other site can read, so it stands in
+            # for the CSRF cookie that cookieless browsers never send back.
+            request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if launch is not None:
+            # The token is in the URL: keep it out of Referer headers sent elsewhere.
+            response.setdefault("Referrer-Policy", "same-origin")
+        return response

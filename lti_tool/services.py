@@ -1,0 +1,148 @@
+"""Writes for the LTI tool: platform registration and the records a launch upserts."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from lti_tool.claims import Claim
+from lti_tool.models import (
+    Deployment,
+    Launch,
+    LtiContext,
+    LtiUser,
+    Membership,
+    Platform,
+    ResourceLink,
+)
+
+# Custom fields requested in config.json; Canvas substitutes the $variables.
+CUSTOM_FIELDS = {
+    "canvas_course_id": "$Canvas.course.id",
+    "canvas_user_id": "$Canvas.user.id",
+    "canvas_assignment_id": "$Canvas.assignment.id",
+    "canvas_api_domain": "$Canvas.api.domain",
+    "lti_assignment_id": "$com.instructure.Assignment.lti.id",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformRegistered:
+    platform: Platform
+    deployment: Deployment | None
+    created: bool
+
+
+@transaction.atomic
+def platform_register(
+    *,
+    name: str,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    deployment_id: str = "",
+    canvas_api_url: str = "",
+    auth_audience: str = "",
+) -> PlatformRegistered:
+    """Create or update a registration (idempotent on issuer + client id)."""
+    platform = Platform.objects.filter(issuer=issuer, client_id=client_id).first()
+    created = platform is None
+    platform = platform or Platform(issuer=issuer, client_id=client_id)
+    platform.name = name
+    platform.auth_login_url = auth_login_url
+    platform.auth_token_url = auth_token_url
+    platform.key_set_url = key_set_url
+    platform.auth_audience = auth_audience
+    if canvas_api_url:
+        platform.canvas_api_url = canvas_api_url.rstrip("/")
+    platform.is_active = True
+    platform.full_clean()
+    platform.save()
+    deployment = None
+    if deployment_id:
+        deployment, _ = Deployment.objects.get_or_create(
+            platform=platform, deployment_id=deployment_id
+        )
+    return PlatformRegistered(platform=platform, deployment=deployment, created=created)
+
+
+def _custom(claims: dict[str, Any], key: str) -> str:
+    value = (claims.get(Claim.CUSTOM) or {}).get(key, "")
+    value = "" if value is None else str(value)
+    # Canvas sends the variable name itself when it has no value in this placement.
+    return "" if value.startswith("$") else value
+
+
+def _user_upsert(platform: Platform, claims: dict[str, Any]) -> LtiUser:
+    user, _ = LtiUser.objects.get_or_create(platform=platform, sub=str(claims["sub"]))
+    user.name = str(claims.get("name", ""))[:255]
+    user.email = str(claims.get("email", ""))[:254]
+    user.canvas_user_id = _custom(claims, "canvas_user_id") or user.canvas_user_id
+    user.lti11_legacy_user_id = str(claims.get(Claim.LTI11_LEGACY_USER_ID, "") or "")
+    user.save()
+    return user
+
+
+def _context_upsert(platform: Platform, claims: dict[str, Any]) -> LtiContext | None:
+    data = claims.get(Claim.CONTEXT) or {}
+    if not data.get("id"):
+        return None
+    context, _ = LtiContext.objects.get_or_create(platform=platform, context_id=str(data["id"]))
+    context.title = str(data.get("title", ""))[:500]
+    context.label = str(data.get("label", ""))[:255]
+    context.canvas_course_id = _custom(claims, "canvas_course_id") or context.canvas_course_id
+    context.canvas_api_domain = _custom(claims, "canvas_api_domain") or context.canvas_api_domain
+    nrps = claims.get(Claim.NRPS) or {}
+    context.nrps_url = str(nrps.get("context_memberships_url", "") or context.nrps_url)
+    context.save()
+    return context
+
+
+def _resource_link_upsert(context: LtiContext, claims: dict[str, Any]) -> ResourceLink | None:
+    data = claims.get(Claim.RESOURCE_LINK) or {}
+    if not data.get("id"):
+        return None
+    link, _ = ResourceLink.objects.get_or_create(context=context, resource_link_id=str(data["id"]))
+    link.title = str(data.get("title", "") or "")[:500]
+    link.canvas_assignment_id = _custom(claims, "canvas_assignment_id") or link.canvas_assignment_id
+    link.lti_assignment_id = _custom(claims, "lti_assignment_id") or link.lti_assignment_id
+    ags = claims.get(Claim.AGS) or {}
+    link.ags_lineitem_url = str(ags.get("lineitem", "") or link.ags_lineitem_url)
+    link.save()
+    return link
+
+
+@transaction.atomic
+def launch_record(*, platform: Platform, claims: dict[str, Any]) -> Launch:
+    """Upsert user, context, membership and resource link from validated claims,
+    keep the platform guid, and write the `Launch` the session token will name."""
+    deployment = Deployment.objects.get(
+        platform=platform, deployment_id=claims[Claim.DEPLOYMENT_ID]
+    )
+    guid = str((claims.get(Claim.TOOL_PLATFORM) or {}).get("guid", "") or "")
+    if guid and guid != platform.tool_platform_guid:
+        Platform.objects.filter(pk=platform.pk).update(tool_platform_guid=guid)
+        platform.tool_platform_guid = guid
+    roles = [str(r) for r in claims.get(Claim.ROLES, [])]
+    user = _user_upsert(platform, claims)
+    context = _context_upsert(platform, claims)
+    resource_link = None
+    if context is not None:
+        Membership.objects.update_or_create(
+            context=context,
+            user=user,
+            defaults={"roles": roles, "is_active": True, "source": Membership.Source.LAUNCH},
+        )
+        resource_link = _resource_link_upsert(context, claims)
+    return Launch.objects.create(
+        platform=platform,
+        deployment=deployment,
+        user=user,
+        context=context,
+        resource_link=resource_link,
+        message_type=str(claims.get(Claim.MESSAGE_TYPE, "")),
+        roles=roles,
+        claims=claims,
+    )

@@ -1,0 +1,74 @@
+"""Role launches end to end: platform library -> OIDC login -> launch -> landing."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from lti_tool.models import Launch, LtiContext, LtiUser, Membership, Platform, ResourceLink
+from tests.lti.conftest import full_launch
+
+
+def _landing(response) -> tuple[str, str]:
+    assert response.status_code == 302, response.content[:800]
+    parts = urlsplit(response["Location"])
+    return parts.path, parse_qs(parts.query)["lti_session"][0]
+
+
+@pytest.mark.parametrize(
+    ("persona", "path", "text"),
+    [
+        ("instructor", "/course/", "Biology 101"),
+        ("ta", "/course/", "Biology 101"),
+        ("learner", "/course/my-feedback/", "My feedback"),
+        ("admin", "/lti/status/", "Smart Notes installation"),
+    ],
+)
+def test_launch_lands_on_role_page(client, platform, persona, path, text):
+    landing_path, token = _landing(full_launch(client, platform, persona))
+    assert landing_path == path
+    client.cookies.clear()
+    page = client.get(landing_path, {"lti_session": token})
+    assert page.status_code == 200
+    assert text in page.content.decode()
+
+
+def test_launch_upserts_records_with_canvas_ids(client, platform):
+    _landing(full_launch(client, platform, "instructor"))
+    _landing(full_launch(client, platform, "instructor"))
+    context = LtiContext.objects.get(context_id="course-1")
+    assert context.canvas_course_id == "7"
+    assert context.canvas_api_domain == "canvas.example.edu"
+    assert context.nrps_url.endswith("/nrps/course-1/memberships")
+    user = LtiUser.objects.get(sub="u-instructor")
+    assert user.canvas_user_id == "501"
+    assert Membership.objects.filter(context=context, user=user).count() == 1
+    link = ResourceLink.objects.get(resource_link_id="resource-1")
+    assert link.canvas_assignment_id == ""  # "$Canvas.assignment.id" means no value
+    assert Platform.objects.get().tool_platform_guid == "root-account-guid-123"
+    assert Launch.objects.count() == 2
+
+
+def test_learner_cannot_open_course_page(client, platform):
+    _, token = _landing(full_launch(client, platform, "learner"))
+    assert client.get("/course/", {"lti_session": token}).status_code == 403
+
+
+def test_launch_does_not_create_django_session(client, platform):
+    _landing(full_launch(client, platform, "learner"))
+    assert "sessionid" not in client.cookies
+
+
+def test_page_without_token_is_refused(client, platform):
+    response = client.get("/course/")
+    assert response.status_code == 401
+    assert "expired" in response.content.decode()
+
+
+def test_forged_token_is_refused(client, platform):
+    _, token = _landing(full_launch(client, platform, "instructor"))
+    assert client.get("/course/", {"lti_session": token[:-2] + "xx"}).status_code == 401
+
+
+def test_frame_ancestors_include_registered_platform(client, platform):
+    response = client.get("/course/")
+    assert platform.issuer in response["Content-Security-Policy"]
