@@ -30,7 +30,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def _verify(files: dict[str, Path], *extra: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     materials = [str(files[k]) for k in ("pdf", "docx", "md", "corrupt")]
-    call_command("verify", "--materials", *materials, "--", str(files["essay"]), *extra, stdout=out, stderr=err)
+    call_command("verify", *extra, "--materials", *materials, str(files["essay"]), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -61,4 +61,4 @@ def test_verify_with_no_readable_material_says_so(tmp_path, verifier_settings):
     essay.write_text(ESSAY_TEXT)
 
     with pytest.raises(CommandError, match="none of the materials"):
-        call_command("verify", "--materials", str(bad), "--", str(essay))
+        call_command("verify", "--materials", str(bad), str(essay))

@@ -26,19 +26,26 @@ class Command(BaseCommand):
             "--materials", nargs="+", required=True, type=Path, metavar="FILE",
             help="course materials: PDF, DOCX, HTML, Markdown or text",
         )
-        parser.add_argument("submission", type=Path, help="the essay (text, HTML, PDF or DOCX)")
+        parser.add_argument(
+            "submission", type=Path, nargs="?",
+            help="the essay (text, HTML, PDF or DOCX); after --materials, the last path is the essay",
+        )
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args: object, **options: object) -> None:
         from verification.engine import MaterialFile, VerificationError, ingest_materials, render_text
         from verification.runtime import verifier_get
 
-        submission = _upload(options["submission"])  # type: ignore[arg-type]
+        materials: list[Path] = list(options["materials"])  # type: ignore[call-overload]
+        submission_path = options["submission"] or (materials.pop() if len(materials) > 1 else None)
+        if submission_path is None:
+            raise CommandError("give the essay after the materials: --materials FILE... SUBMISSION")
+        submission = _upload(submission_path)  # type: ignore[arg-type]
         try:
             text = services.submission_text_from_upload(submission)
         except services.ApplicationError as exc:
             raise CommandError(exc.message) from exc
-        uploads = [_upload(p) for p in options["materials"]]  # type: ignore[attr-defined]
+        uploads = [_upload(p) for p in materials]
         result = ingest_materials(MaterialFile(u.name, u.data, u.content_type or None) for u in uploads)
         for error in result.errors:
             self.stderr.write(f"skipped {error.file_name}: {error.message}")
