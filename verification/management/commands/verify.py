@@ -2,7 +2,6 @@
 
 import json
 import mimetypes
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -57,7 +56,6 @@ class Command(BaseCommand):
         except VerificationError as exc:
             raise CommandError(str(exc)) from exc
         if options["format"] == "json":
-            json.dump(report.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
-            sys.stdout.write("\n")
+            self.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         else:
             self.stdout.write(render_text(report))
