@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-VOCAB = [
-    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-    *"the a an of to in is are was were and or not no light plant plants photosynthesis "
+_WORDS = (
+    "the a an of to in is are was were and or not no light plant plants photosynthesis "
     "requires needs sun energy water cell cells dna protein mitochondria cat dog sat on mat "
-    "1 2 3 4 5 6 7 8 9 0 . , ? ! ' - ( )".split(),
-]
+    "1 2 3 4 5 6 7 8 9 0 . , ? ! ' - ( )"
+)
+VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS.split()]
 
 
 def _build_model_dir(target: Path, id2label: dict[int, str]) -> Path:
@@ -52,9 +52,7 @@ def tiny_nli_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def model_dir_with_labels(
-    tiny_nli_dir: Path, tmp_path: Path
-) -> Callable[[dict[int, str]], Path]:
+def model_dir_with_labels(tiny_nli_dir: Path, tmp_path: Path) -> Callable[[dict[int, str]], Path]:
     """Copy of the tiny model whose config declares the given id2label."""
 
     def make(id2label: dict[int, str]) -> Path:

@@ -44,7 +44,10 @@ def test_hard_wrapped_lines_form_one_sentence() -> None:
 
 
 def test_claim_offsets_index_the_submission_exactly() -> None:
-    text = "Intro\n\n  Cells contain DNA molecules.   Mitochondria make ATP (Lee, 2019).\n- Plants need water to grow.\n"
+    text = (
+        "Intro\n\n  Cells contain DNA molecules.   Mitochondria make ATP (Lee, 2019).\n"
+        "- Plants need water to grow.\n"
+    )
     result = extract_claims(text)
     assert [c.text for c in result.claims] == [
         "Cells contain DNA molecules.",

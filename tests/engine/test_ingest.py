@@ -93,7 +93,10 @@ def test_long_text_is_chunked_with_sentence_overlap() -> None:
 
 
 def test_duplicate_passages_are_dropped() -> None:
-    files = [MaterialFile("a.txt", b"Cells contain DNA."), MaterialFile("b.txt", b"cells  contain DNA.")]
+    files = [
+        MaterialFile("a.txt", b"Cells contain DNA."),
+        MaterialFile("b.txt", b"cells  contain DNA."),
+    ]
     assert len(ingest_materials(files).passages) == 1
 
 
@@ -103,7 +106,10 @@ def test_duplicate_passages_are_dropped() -> None:
         (MaterialFile("broken.pdf", b"%PDF-1.7\n1 0 obj <<"), "corrupt"),
         (MaterialFile("empty.pdf", b""), "empty"),
         (MaterialFile("broken.docx", b"PK\x03\x04 not really a zip"), "corrupt"),
-        (MaterialFile("legacy.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64), "encrypted"),
+        (
+            MaterialFile("legacy.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64),
+            "encrypted",
+        ),
         (MaterialFile("image.png", b"\x89PNG\r\n\x1a\n\0\0"), "unsupported_type"),
     ],
 )

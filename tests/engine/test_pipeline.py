@@ -47,7 +47,8 @@ def test_every_claim_gets_a_verdict_quote_source_and_explanation(
         assert result.label in VERDICT_LABELS
         assert 0.0 <= result.confidence <= 1.0
         assert result.evidence_quote
-        assert result.source is not None and result.source.file_name == "bio.md"
+        assert result.source is not None
+        assert result.source.file_name == "bio.md"
         assert result.explanation
     assert [s.reason for s in report.skipped] == ["first_person_stance", "question"]
 
@@ -61,7 +62,9 @@ def test_report_carries_versions_errors_limitations_and_timings(
     assert report.corpus_version == index.corpus_version
     assert [e.code for e in report.material_errors] == ["corrupt"]
     assert report.limitations
-    assert {"claims_ms", "retrieval_ms", "nli_ms", "verdicts_ms", "total_ms"} <= set(report.timings_ms)
+    assert {"claims_ms", "retrieval_ms", "nli_ms", "verdicts_ms", "total_ms"} <= set(
+        report.timings_ms
+    )
     schema = json.loads(REPORT_SCHEMA_PATH.read_text())
     jsonschema.validate(json.loads(json.dumps(report.to_dict())), schema)
 
@@ -79,7 +82,8 @@ def test_second_run_is_served_from_cache(verifier: Verifier, index: CorpusIndex)
     second = verifier.verify(ESSAY, index)
     assert all(r.from_cache for r in second.claims)
     assert [r.label for r in second.claims] == [r.label for r in first.claims]
-    assert verifier.cache is not None and verifier.cache.hits == 2
+    assert isinstance(verifier.cache, LruClaimCache)
+    assert verifier.cache.hits == 2
 
 
 def test_empty_corpus_gives_not_enough_evidence_and_a_note(verifier: Verifier) -> None:

@@ -52,7 +52,11 @@ def test_text_starts_with_counts_per_verdict(report: Report) -> None:
 
 
 def test_text_lists_contradicted_then_conflicting_then_low_confidence(report: Report) -> None:
-    lines = [line for line in render_text(report).splitlines() if line[:2] in {"1.", "2.", "3.", "4.", "5."}]
+    lines = [
+        line
+        for line in render_text(report).splitlines()
+        if line[:2] in {"1.", "2.", "3.", "4.", "5."}
+    ]
     assert [line.split(":")[0] for line in lines] == [
         "1. CONTRADICTED (80%)",
         "2. SUPPORTED, CONFLICTING EVIDENCE (70%)",

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from verification.engine.errors import IndexFormatError
-from verification.engine.retrieval import CorpusIndex, SentenceTransformerEmbedder, build_index, retrieve
+from verification.engine.retrieval import (
+    CorpusIndex,
+    SentenceTransformerEmbedder,
+    build_index,
+    retrieve,
+)
 from verification.engine.types import Passage, SourceLocation
 
 TEXTS = [
@@ -19,7 +24,10 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def index(minilm_embedder: SentenceTransformerEmbedder) -> CorpusIndex:
-    passages = [Passage(f"p{i}", t, SourceLocation("notes.txt", paragraph=i + 1)) for i, t in enumerate(TEXTS)]
+    passages = [
+        Passage(f"p{i}", t, SourceLocation("notes.txt", paragraph=i + 1))
+        for i, t in enumerate(TEXTS)
+    ]
     return build_index(passages, minilm_embedder)
 
 
@@ -43,7 +51,9 @@ def test_right_passage_is_ranked_first(
 def test_index_round_trips_through_bytes(
     index: CorpusIndex, minilm_embedder: SentenceTransformerEmbedder
 ) -> None:
-    restored = CorpusIndex.from_bytes(index.to_bytes(), embedder_version=minilm_embedder.model_version)
+    restored = CorpusIndex.from_bytes(
+        index.to_bytes(), embedder_version=minilm_embedder.model_version
+    )
     assert restored.passages == index.passages
     assert restored.corpus_version == index.corpus_version
     np.testing.assert_array_equal(restored.embeddings, index.embeddings)
@@ -62,5 +72,7 @@ def test_garbage_index_bytes_are_rejected() -> None:
 def test_corpus_version_changes_with_content(
     index: CorpusIndex, minilm_embedder: SentenceTransformerEmbedder
 ) -> None:
-    changed = build_index([*index.passages[:-1], Passage("p3", "Ice melts.", SourceLocation("n"))], minilm_embedder)
+    changed = build_index(
+        [*index.passages[:-1], Passage("p3", "Ice melts.", SourceLocation("n"))], minilm_embedder
+    )
     assert changed.corpus_version != index.corpus_version

@@ -15,7 +15,8 @@ def test_high_entailment_is_supported_with_that_confidence() -> None:
     assert result.label == "supported"
     assert result.confidence == 0.9
     assert result.evidence_quote == QUOTE
-    assert result.source is not None and result.source.page == 1
+    assert result.source is not None
+    assert result.source.page == 1
 
 
 def test_high_contradiction_is_contradicted() -> None:

@@ -18,7 +18,12 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from verification.engine.text import normalise_for_matching
-from verification.engine.types import Claim, ClaimResult, claim_result_from_dict, claim_result_to_dict
+from verification.engine.types import (
+    Claim,
+    ClaimResult,
+    claim_result_from_dict,
+    claim_result_to_dict,
+)
 
 KEY_PREFIX = "sn:claim:v1:"
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from verification.engine.config import VerifierConfig
 from verification.engine.text import (
     CITATION_PATTERNS,
-    REFERENCE_SECTION,
     LIST_MARKER,
+    REFERENCE_SECTION,
     Span,
     split_blocks,
     split_sentences,

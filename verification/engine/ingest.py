@@ -13,7 +13,7 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePath
@@ -25,8 +25,35 @@ from verification.engine.text import split_blocks, split_sentences, word_count
 from verification.engine.types import MaterialError, Passage, SourceLocation
 
 _BLOCK_TAGS = frozenset(
-    "p div li ul ol br tr td th table blockquote pre section article header footer "
-    "h1 h2 h3 h4 h5 h6 dd dt figcaption caption hr".split()
+    [
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "br",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "dd",
+        "dt",
+        "figcaption",
+        "caption",
+        "hr",
+    ]
 )
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _ALLOWED_TAGS = _BLOCK_TAGS | {"span", "a", "em", "strong", "b", "i", "u", "sub", "sup", "code"}
@@ -112,8 +139,8 @@ def submission_text_from_html(html: str) -> str:
     blank line. Claim offsets refer to this returned text, so store it.
 
     Example:
-        >>> submission_text_from_html("<p>Cells divide.</p><script>x()</script><p>DNA &amp; RNA.</p>")
-        'Cells divide.\\n\\nDNA & RNA.'
+        >>> submission_text_from_html("<p>Cells divide.</p><script>x()</script><p>DNA.</p>")
+        'Cells divide.\\n\\nDNA.'
     """
     return "\n\n".join(block.text for block in _html_blocks(html))
 
@@ -125,7 +152,7 @@ def read_blocks(material: MaterialFile) -> list[_Block]:
             "empty", f"{material.name} is empty; upload the file again or remove it"
         )
     kind = _detect_kind(material)
-    readers = {
+    readers: dict[str, Callable[[MaterialFile], list[_Block]]] = {
         "pdf": _read_pdf,
         "docx": _read_docx,
         "html": lambda m: _html_blocks(_decode(m)),
@@ -246,7 +273,9 @@ def _read_docx(material: MaterialFile) -> list[_Block]:
     heading: str | None = None
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            rows = ["; ".join(c.text.strip() for c in row.cells if c.text.strip()) for row in item.rows]
+            rows = [
+                "; ".join(c.text.strip() for c in row.cells if c.text.strip()) for row in item.rows
+            ]
             text = "\n".join(r for r in rows if r)
         else:
             text = item.text.strip()

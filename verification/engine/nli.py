@@ -98,7 +98,8 @@ def label_mapping_from_config(id2label: dict[int, str]) -> LabelMapping:
         LabelMappingError: no entailment label, or a name that matches no class.
 
     Example:
-        >>> label_mapping_from_config({0: "CONTRADICTION", 1: "neutral", 2: "Entailment"}).entailment
+        >>> mapping = label_mapping_from_config({0: "CONTRADICTION", 1: "neutral", 2: "entail"})
+        >>> mapping.entailment
         2
     """
     found: dict[LabelKind, int] = {}
@@ -346,7 +347,7 @@ class HfNliScorer:
         kwargs = {"padding": True, "max_length": self.max_length, "return_tensors": "pt"}
         try:
             return self.tokenizer(premises, hypotheses, truncation="only_first", **kwargs)
-        except Exception as exc:  # noqa: BLE001 - tokenizers raises a bare Exception here
+        except Exception as exc:
             # A hypothesis longer than max_length cannot be fitted by cutting the
             # premise alone; cut both rather than fail the whole submission.
             logger.warning("verification.nli.truncate_both", extra={"error": str(exc)})
@@ -359,7 +360,8 @@ class HfNliScorer:
         inputs = {key: value.to(self.device) for key, value in encoded.items()}
         with torch.inference_mode():
             logits = self.model(**inputs).logits
-        return logits.float().cpu()
+        result: torch.Tensor = logits.float().cpu()
+        return result
 
     def postprocess(self, logits: torch.Tensor) -> list[NliScores]:
         """Apply the calibration temperature and softmax, map classes to `NliScores`."""

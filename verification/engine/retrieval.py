@@ -30,8 +30,36 @@ if TYPE_CHECKING:
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 _STOPWORDS = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the this to was "
-    "were which with not".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "which",
+        "with",
+        "not",
+    ]
 )
 _INDEX_FORMAT = 1
 
@@ -311,4 +339,6 @@ def _passage_to_dict(passage: Passage) -> dict[str, Any]:
 
 def _passage_from_dict(data: dict[str, Any]) -> Passage:
     file_name, page, paragraph, heading = data["source"]
-    return Passage(data["passage_id"], data["text"], SourceLocation(file_name, page, paragraph, heading))
+    return Passage(
+        data["passage_id"], data["text"], SourceLocation(file_name, page, paragraph, heading)
+    )

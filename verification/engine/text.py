@@ -119,7 +119,25 @@ def split_blocks(text: str) -> list[tuple[Span, bool]]:
     return blocks
 
 
-_CONTINUATION_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+_CONTINUATION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
 
 
 def _is_heading(line: str, *, next_blank: bool, next_line: Span | None) -> bool:

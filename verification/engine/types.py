@@ -323,7 +323,7 @@ def claim_result_from_dict(data: Mapping[str, Any]) -> ClaimResult:
             start=int(data["start"]),
             end=int(data["end"]),
         ),
-        label=cast(VerdictLabel, label),
+        label=label,
         confidence=float(data["confidence"]),
         is_conflicting=bool(data["is_conflicting"]),
         probabilities=_nli_from_dict(data["probabilities"]),
@@ -341,7 +341,12 @@ def claim_result_from_dict(data: Mapping[str, Any]) -> ClaimResult:
 
 
 def _skipped_to_dict(skipped: SkippedSentence) -> dict[str, Any]:
-    return {"text": skipped.text, "start": skipped.start, "end": skipped.end, "reason": skipped.reason}
+    return {
+        "text": skipped.text,
+        "start": skipped.start,
+        "end": skipped.end,
+        "reason": skipped.reason,
+    }
 
 
 def _skipped_from_dict(data: Mapping[str, Any]) -> SkippedSentence:

@@ -90,8 +90,8 @@ def decide(
     )
     label: VerdictLabel
     if is_conflicting:
-        label, primary, base = ("supported", support, ent) if ent >= con else (
-            "contradicted", contra, con
+        label, primary, base = (
+            ("supported", support, ent) if ent >= con else ("contradicted", contra, con)
         )
         other = contra if primary is support else support
         notes.append(
