@@ -45,6 +45,16 @@ class RequestContextMiddleware:
         return response
 
 
+def _platform_origins() -> list[str]:
+    from lti_tool.selectors import frame_ancestor_origins
+
+    try:
+        return list(frame_ancestor_origins())
+    except Exception:  # noqa: BLE001 - cache/DB outage: serve the page, framed by 'self' only
+        logger.warning("http.frame_ancestors.unavailable", exc_info=True)
+        return []
+
+
 class FrameAncestorsMiddleware:
     """CSP frame-ancestors: only this site and registered LMS platforms may frame us."""
 
@@ -54,9 +64,7 @@ class FrameAncestorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            from lti_tool.selectors import frame_ancestor_origins
-
-            origins = [*settings.SMARTNOTES_FRAME_ANCESTORS, *frame_ancestor_origins()]
+            origins = [*settings.SMARTNOTES_FRAME_ANCESTORS, *_platform_origins()]
             response["Content-Security-Policy"] = "frame-ancestors " + " ".join(
                 ["'self'", *dict.fromkeys(origins)]
             )
