@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from lti_tool.models import Launch, LtiContext, Membership, Platform, ToolKey
 
 FRAME_ANCESTORS_CACHE_S = 60
-_FRAME_ANCESTORS_KEY = "lti:frame-ancestors"
+FRAME_ANCESTORS_CACHE_KEY = "lti:frame-ancestors"
 
 
 def _origin(url: str) -> str:
@@ -27,7 +27,7 @@ def frame_ancestor_origins() -> list[str]:
     frames the tool from the institution's domain, which is the API domain).
     Cached briefly: this runs on every response.
     """
-    origins = cache.get(_FRAME_ANCESTORS_KEY)
+    origins = cache.get(FRAME_ANCESTORS_CACHE_KEY)
     if origins is None:
         origins = []
         for row in Platform.objects.filter(is_active=True).values_list(
@@ -35,7 +35,7 @@ def frame_ancestor_origins() -> list[str]:
         ):
             origins.extend(o for o in map(_origin, row) if o)
         origins = list(dict.fromkeys(origins))
-        cache.set(_FRAME_ANCESTORS_KEY, origins, FRAME_ANCESTORS_CACHE_S)
+        cache.set(FRAME_ANCESTORS_CACHE_KEY, origins, FRAME_ANCESTORS_CACHE_S)
     return list(origins)
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 
 from lti_tool.claims import Claim
@@ -15,6 +16,7 @@ from lti_tool.models import (
     Platform,
     ResourceLink,
 )
+from lti_tool.selectors import FRAME_ANCESTORS_CACHE_KEY
 
 # Custom fields requested in config.json; Canvas substitutes the $variables.
 CUSTOM_FIELDS = {
@@ -60,6 +62,8 @@ def platform_register(
     platform.is_active = True
     platform.full_clean()
     platform.save()
+    # A new platform may frame the tool at once (see selectors.frame_ancestor_origins).
+    transaction.on_commit(lambda: cache.delete(FRAME_ANCESTORS_CACHE_KEY))
     deployment = None
     if deployment_id:
         deployment, _ = Deployment.objects.get_or_create(

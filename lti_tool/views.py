@@ -101,7 +101,7 @@ def _complete(request: HttpRequest, platform: Platform, claims: dict[str, Any]) 
         message_type=launch.message_type,
         platform_id=platform.pk,
         context_id=launch.context_id,
-        roles=sorted(lti.roles),
+        roles=sorted(str(r) for r in lti.roles),
     )
     handler = handlers.handler_for(launch.message_type)
     if handler is None:

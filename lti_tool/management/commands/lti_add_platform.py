@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from lti_tool.canvas_config import tool_urls
 from lti_tool.keys import tool_key_get_active
-from lti_tool.services import platform_register
+from lti_tool.services import PlatformRegistered, platform_register
 
 
 class Command(BaseCommand):
@@ -24,7 +25,16 @@ class Command(BaseCommand):
         parser.add_argument("--canvas-api-url", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = platform_register(
+        try:
+            result = self._register(options)
+        except ValidationError as exc:
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from exc
+        self._print(result)
+
+    def _register(self, options: dict[str, Any]) -> PlatformRegistered:
+        return platform_register(
             name=options["name"],
             issuer=options["issuer"],
             client_id=options["client_id"],
@@ -35,6 +45,8 @@ class Command(BaseCommand):
             auth_audience=options["auth_audience"],
             canvas_api_url=options["canvas_api_url"],
         )
+
+    def _print(self, result: PlatformRegistered) -> None:
         key = tool_key_get_active()
         urls = tool_urls()
         verb = "Registered" if result.created else "Updated"
