@@ -67,29 +67,44 @@ def worker_env(transactional_db: None) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def celery_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker process on every queue (prefork, one child)."""
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "smartnotes", "worker",
-            "-Q", "realtime,submissions,gpu,analytics", "-c", "1",
-            "--hostname", f"test-{os.getpid()}@%h", "--loglevel", "INFO",
-        ],
-        cwd=REPO,
-        env=worker_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    process.log_path = tmp_path / "worker.log"  # type: ignore[attr-defined]
-    yield process
-    process.terminate()
+def worker_start(env: dict[str, str], log_path: Path, name: str = "test") -> subprocess.Popen[bytes]:
+    """A real Celery worker (prefork, one child) on every queue, in its own process group."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "smartnotes", "worker",
+                "-Q", "realtime,submissions,gpu,analytics", "-c", "1",
+                "--hostname", f"{name}-{os.getpid()}@%h", "--loglevel", "INFO",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def worker_stop(process: subprocess.Popen[bytes], *, kill: bool = False) -> None:
+    """Stop the worker and its children; kill=True is SIGKILL to the whole group."""
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    from smartnotes.celery import app
+
+    app.control.purge()  # messages left by earlier tests must not reach this worker
+    process = worker_start(worker_env, tmp_path / "worker.log")
+    yield process
+    worker_stop(process)
 
 
 SHIPPED_MODEL = REPO / "models" / "smartnotes-nli-minilm-l6"
