@@ -205,6 +205,7 @@ class Platform:
         persona: str = "instructor",
         *,
         deep_linking: bool = False,
+        ags: bool = False,
         expiration_s: int = 300,
         **overrides: Any,
     ) -> dict[str, str]:
@@ -235,6 +236,8 @@ class Platform:
             }
         )
         launch.set_nrps(self.server.url + "/nrps/course-1/memberships")
+        if ags:
+            launch.set_ags(self.server.url + "/ags/lineitems", self.server.url + "/ags/lineitems/1")
         launch.set_id_token_expiration(expiration_s)
         if deep_linking:
             launch.set_dl(
