@@ -20,6 +20,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import requests
@@ -139,8 +140,6 @@ class SmartNotesOIDCLogin(DjangoOIDCLogin):
     def login_redirect_url(self, launch_url: str) -> tuple[str, str, str]:
         """(auth URL, state, nonce); the state cookie goes on via `finish(response)`."""
         url = self._prepare_redirect_url(launch_url)
-        from urllib.parse import parse_qs, urlsplit
-
         query = parse_qs(urlsplit(url).query)
         state, nonce = query["state"][0], query["nonce"][0]
         cache.set(

@@ -124,6 +124,10 @@ def launch(request: HttpRequest) -> HttpResponse:
         return _rejected(request, exc, stage="launch")
     except LtiException as exc:
         return _rejected(request, LaunchRejected(str(exc), code="invalid"), stage="launch")
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # A well-formed JWT whose header or body is not the JSON object LTI requires.
+        exc = LaunchRejected(f"The id_token is malformed ({type(exc).__name__}).", code="malformed")
+        return _rejected(request, exc, stage="launch")
     registration = message_launch.get_registration()
     platform = Platform.objects.get(
         issuer=registration.get_issuer(), client_id=registration.get_client_id()

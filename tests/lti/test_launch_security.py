@@ -120,3 +120,17 @@ def test_login_for_unknown_issuer_is_refused(client, platform):
         response = client.get(url)
     assert response.status_code == 400
     assert [e["event"] for e in logs if "rejected" in e["event"]] == ["lti.login.rejected"]
+
+
+@pytest.mark.parametrize(
+    "id_token",
+    ["", "not-a-jwt", "a.b.c", f"{_b64(['list'])}.{_b64({})}.", f"{_b64({'alg': 'RS256'})}.W10."],
+)
+def test_malformed_id_token_is_refused(client, platform, id_token):
+    data = platform.id_token(oidc_login(client, platform), "learner")
+    data["id_token"] = id_token
+    with capture_logs() as logs:
+        response = post_launch(client, data)
+    assert response.status_code == 400
+    assert Launch.objects.count() == 0
+    assert [e["event"] for e in logs if "rejected" in e["event"]] == ["lti.launch.rejected"]
