@@ -1,0 +1,131 @@
+"""Evaluate an NLI model directory on the held-out sets, before and after calibration.
+
+    python -m verification.training.evaluate models/smartnotes-nli-minilm-l6 \
+        --data /work/shared/data --out var/eval/report.json
+
+Logits are computed once per set; ECE is reported with temperature 1 and with
+the temperature in ``<model>/calibration.json`` (or ``--temperature``).
+Also measures CPU pairs/s at 64 and 128 tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from verification.training.calibrate import softmax
+from verification.training.eval_datasets import EVAL_SETS
+from verification.training.evaluation import evaluate_rows, flatten_pairs, format_report
+
+
+class LogitScorer:
+    """Plain-transformers NLI logits in (entailment, neutral, contradiction) order."""
+
+    def __init__(self, model_dir: Path, max_length: int = 128, batch_size: int = 64) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        self.model = AutoModelForSequenceClassification.from_pretrained(
+            model_dir, local_files_only=True, dtype=torch.float32
+        ).eval()
+        label2id = {k.lower(): v for k, v in self.model.config.label2id.items()}
+        self.order = [label2id[k] for k in ("entailment", "neutral", "contradiction")]
+        self.max_length = max_length
+        self.batch_size = batch_size
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Logits for (premise, hypothesis) pairs; batches are formed by length."""
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out = np.zeros((len(pairs), 3), dtype=np.float32)
+        with self.torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                enc = self.tokenizer(
+                    [pairs[i][0] for i in idx],
+                    [pairs[i][1] for i in idx],
+                    truncation="only_first",
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                logits = self.model(**enc).logits.float().numpy()
+                out[idx] = logits[:, self.order]
+        return out
+
+
+def pairs_per_second(scorer: LogitScorer, tokens: int, n: int = 256, batch_size: int = 32) -> float:
+    """Throughput on pairs padded/truncated to exactly ``tokens`` tokens."""
+    torch = scorer.torch
+    ids = torch.randint(1000, 20000, (batch_size, tokens))
+    batch = {
+        "input_ids": ids,
+        "token_type_ids": torch.zeros_like(ids),
+        "attention_mask": torch.ones_like(ids),
+    }
+    with torch.inference_mode():
+        scorer.model(**batch)
+        started = time.perf_counter()
+        for _ in range(n // batch_size):
+            scorer.model(**batch)
+    return (n // batch_size) * batch_size / (time.perf_counter() - started)
+
+
+def evaluate_all(
+    scorer: LogitScorer, data_root: Path, temperature: float, limit: int = 0
+) -> dict[str, dict]:
+    results = {}
+    for name, loader in EVAL_SETS.items():
+        rows = loader(data_root)
+        if limit:
+            rows = rows[:limit]
+        pairs = flatten_pairs(rows)
+        started = time.perf_counter()
+        logits = scorer.logits(pairs)
+        rate = len(pairs) / (time.perf_counter() - started)
+        raw = evaluate_rows(rows, [tuple(p) for p in softmax(logits).tolist()])
+        cal = evaluate_rows(rows, [tuple(p) for p in softmax(logits / temperature).tolist()])
+        results[name] = {"raw": raw, "calibrated": cal, "pairs": len(pairs), "pairs_per_s": rate}
+        print(format_report(name, cal, rate), flush=True)
+        print(f"  ECE before calibration {raw['ece']:.4f}, after (T={temperature:.3f}) "
+              f"{cal['ece']:.4f}", flush=True)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--temperature", type=float)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    temperature = args.temperature
+    if temperature is None:
+        calibration = args.model / "calibration.json"
+        temperature = json.loads(calibration.read_text())["temperature"] if calibration.exists() else 1.0
+    scorer = LogitScorer(args.model)
+    results: dict[str, object] = {"temperature": temperature}
+    if not args.skip_speed:
+        results["pairs_per_s"] = {t: pairs_per_second(scorer, t) for t in (64, 128)}
+        print(f"CPU pairs/s: {results['pairs_per_s']}", flush=True)
+    results["sets"] = evaluate_all(scorer, args.data, temperature, args.limit)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
