@@ -35,6 +35,7 @@ _REQUIRED_IN_PRODUCTION = (
     "DATABASE_URL",
     "REDIS_URL",
     "SMARTNOTES_BASE_URL",
+    "SMARTNOTES_FIELD_ENCRYPTION_KEY",
 )
 if IS_PRODUCTION:
     _missing = [name for name in _REQUIRED_IN_PRODUCTION if not env.str(name, default="")]
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "lti_tool",
     "verification",
     "analytics",
+    "canvas_pipeline",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +241,28 @@ SILENCED_SYSTEM_CHECKS = ["security.W002"]
 # (docs/decisions/0004-lti-sessions.md); this is its lifetime.
 # ---------------------------------------------------------------------------
 LTI_SESSION_TOKEN_MAX_AGE_S = env.int("LTI_SESSION_TOKEN_MAX_AGE_S", default=2 * 3600)
+
+# ---------------------------------------------------------------------------
+# Canvas submission pipeline (docs/canvas-setup.md, docs/decisions/0005-canvas-pipeline.md)
+# ---------------------------------------------------------------------------
+# Fernet key(s) for Canvas tokens at rest, comma-separated, newest first (MultiFernet
+# rotation). Generate: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# Off production an empty value derives a dev-only key from DJANGO_SECRET_KEY.
+SMARTNOTES_FIELD_ENCRYPTION_KEY = env.str("SMARTNOTES_FIELD_ENCRYPTION_KEY", default="")
+# Largest Live Events body accepted (Canvas truncates submission bodies to 8 KiB).
+CANVAS_EVENT_MAX_BYTES = env.int("CANVAS_EVENT_MAX_BYTES", default=64 * 1024)
+# Events whose event_time is older than this are ignored (Canvas retries for ~20 min).
+CANVAS_EVENT_MAX_AGE_S = env.int("CANVAS_EVENT_MAX_AGE_S", default=6 * 3600)
+# Live Events JWKS used when an installation sets none (Canvas Data Services shows it).
+# https://canvas.instructure.com/doc/api/file.data_service_introduction.html
+CANVAS_LIVE_EVENTS_JWKS_URL = env.str("CANVAS_LIVE_EVENTS_JWKS_URL", default="")
+CANVAS_HTTP_TIMEOUT_S = env.float("CANVAS_HTTP_TIMEOUT_S", default=15.0)
+CANVAS_ATTACHMENT_MAX_BYTES = env.int("CANVAS_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+CANVAS_USER_AGENT = env.str(
+    "CANVAS_USER_AGENT", default="SmartNotes/0.1 (+https://github.com/smartnotes; canvas pipeline)"
+)
+# Nightly reconciliation looks this far back for attempts that never arrived.
+CANVAS_RECONCILE_LOOKBACK_H = env.int("CANVAS_RECONCILE_LOOKBACK_H", default=48)
 
 # ---------------------------------------------------------------------------
 # Static files

@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("lti/", include("lti_tool.urls")),
     path("course/", include("analytics.urls")),
+    path("canvas/", include("canvas_pipeline.urls")),
     path("", include("verification.urls")),
 ]
