@@ -123,6 +123,7 @@ def dynamic_registration_complete(
     tool_config = answer.get(_TOOL_CONFIGURATION) or {}
     platform_meta = config.get(_PLATFORM_CONFIGURATION) or {}
     issuer = str(config["issuer"])
+    deployment_id = str(tool_config.get("deployment_id", "") or "")
     result = platform_register(
         name=str(platform_meta.get("product_family_code") or urlsplit(issuer).netloc),
         issuer=issuer,
@@ -130,8 +131,10 @@ def dynamic_registration_complete(
         auth_login_url=str(config["authorization_endpoint"]),
         auth_token_url=str(config["token_endpoint"]),
         key_set_url=str(config["jwks_uri"]),
-        deployment_id=str(tool_config.get("deployment_id", "") or ""),
+        deployment_id=deployment_id,
         auth_audience=str(config.get("authorization_server", "") or ""),
+        # Canvas assigns the deployment id later, when the admin installs the app.
+        auto_register_deployments=not deployment_id,
     )
     parts = urlsplit(openid_configuration)
     return Registered(result=result, platform_origin=f"{parts.scheme}://{parts.netloc}")

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jwcrypto.jwk import JWK
 
@@ -67,7 +67,13 @@ def tool_keys_retire(*, older_than: timedelta) -> int:
 def tool_key_get_active() -> ToolKey:
     """The signing key, made on first use so a fresh install needs no extra step."""
     key = ToolKey.objects.filter(is_active=True).first()
-    return key or tool_key_rotate()
+    if key is not None:
+        return key
+    try:
+        return tool_key_rotate()
+    except IntegrityError:
+        # Another process made the first key at the same moment (one-active constraint).
+        return ToolKey.objects.get(is_active=True)
 
 
 def tool_jwks() -> dict[str, list[dict[str, str]]]:

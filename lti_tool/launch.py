@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import requests
+import structlog
 from django.core.cache import cache
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.launch_data_storage.cache import DjangoCacheDataStorage
@@ -36,6 +37,9 @@ from pylti1p3.tool_config import ToolConfAbstract
 from lti_tool import keys
 from lti_tool.claims import Claim
 from lti_tool.models import Deployment, Platform
+from lti_tool.services import deployment_register_from_launch
+
+logger = structlog.get_logger("smartnotes.lti")
 
 ALLOWED_ALGORITHMS = ("RS256",)
 CLOCK_LEEWAY_S = 60
@@ -133,9 +137,6 @@ class SmartNotesOIDCLogin(DjangoOIDCLogin):
     """OIDC login that also records the state server-side, for the platform-storage path."""
 
     storage_target: str = ""
-
-    def get_additional_login_params(self) -> list[str]:
-        return ["lti_storage_target"]
 
     def login_redirect_url(self, launch_url: str) -> tuple[str, str, str]:
         """(auth URL, state, nonce); the state cookie goes on via `finish(response)`."""
@@ -329,6 +330,14 @@ class SmartNotesMessageLaunch(DjangoMessageLaunch):
         try:
             super().validate_deployment()
         except LtiException as exc:
+            # Runs after the signature check: the platform itself asserts this deployment.
+            if deployment_register_from_launch(
+                issuer=self.get_iss(),
+                client_id=self.get_client_id(),
+                deployment_id=str(self._get_deployment_id()),
+            ):
+                logger.info("lti.deployment.registered", deployment_id=self._get_deployment_id())
+                return self
             raise LaunchRejected(
                 f"Deployment {self._get_jwt_body().get(Claim.DEPLOYMENT_ID)!r} is not "
                 "registered for this platform.",

@@ -21,6 +21,9 @@ class Platform(models.Model):
     )
     # tool_platform.guid from launches; matches Live Events' root_account_lti_guid.
     tool_platform_guid = models.CharField(max_length=255, blank=True, default="")
+    # Canvas creates a deployment id only when the app is installed, after a dynamic
+    # registration; when set, a correctly signed launch may add its deployment.
+    auto_register_deployments = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,12 +1,14 @@
 """Writes for the LTI tool: platform registration and the records a launch upserts."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
-from lti_tool.claims import Claim
+from lti_tool.claims import AppRole, Claim, app_roles
 from lti_tool.models import (
     Deployment,
     Launch,
@@ -47,6 +49,7 @@ def platform_register(
     deployment_id: str = "",
     canvas_api_url: str = "",
     auth_audience: str = "",
+    auto_register_deployments: bool | None = None,
 ) -> PlatformRegistered:
     """Create or update a registration (idempotent on issuer + client id)."""
     platform = Platform.objects.filter(issuer=issuer, client_id=client_id).first()
@@ -59,6 +62,8 @@ def platform_register(
     platform.auth_audience = auth_audience
     if canvas_api_url:
         platform.canvas_api_url = canvas_api_url.rstrip("/")
+    if auto_register_deployments is not None:
+        platform.auto_register_deployments = auto_register_deployments
     platform.is_active = True
     platform.full_clean()
     platform.save()
@@ -70,6 +75,34 @@ def platform_register(
             platform=platform, deployment_id=deployment_id
         )
     return PlatformRegistered(platform=platform, deployment=deployment, created=created)
+
+
+def deployment_register_from_launch(*, issuer: str, client_id: str, deployment_id: str) -> bool:
+    """Add a deployment seen in a signature-verified launch, if its platform allows it."""
+    platform = Platform.objects.filter(
+        issuer=issuer, client_id=client_id, is_active=True, auto_register_deployments=True
+    ).first()
+    if platform is None:
+        return False
+    Deployment.objects.get_or_create(platform=platform, deployment_id=deployment_id)
+    return True
+
+
+ROSTER_STALE_AFTER = timedelta(hours=24)
+STAFF_ROLES = frozenset({AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT})
+
+
+def _roster_is_stale(context: LtiContext) -> bool:
+    if not context.nrps_url:
+        return False
+    synced = context.roster_synced_at
+    return synced is None or synced < timezone.now() - ROSTER_STALE_AFTER
+
+
+def _roster_sync_enqueue(context_id: int) -> None:
+    from lti_tool.tasks import roster_sync as roster_sync_task
+
+    roster_sync_task.delay(context_id)
 
 
 def _custom(claims: dict[str, Any], key: str) -> str:
@@ -140,6 +173,8 @@ def launch_record(*, platform: Platform, claims: dict[str, Any]) -> Launch:
             defaults={"roles": roles, "is_active": True, "source": Membership.Source.LAUNCH},
         )
         resource_link = _resource_link_upsert(context, claims)
+        if _roster_is_stale(context) and app_roles(roles) & STAFF_ROLES:
+            transaction.on_commit(lambda: _roster_sync_enqueue(context.pk))
     return Launch.objects.create(
         platform=platform,
         deployment=deployment,

@@ -117,6 +117,8 @@ def launch(request: HttpRequest) -> HttpResponse:
     message_launch = SmartNotesMessageLaunch(
         request, tool_conf(), launch_data_storage=launch_storage()
     )
+    # pylti1p3 also caches the claims under its launch id; Launch rows replace that.
+    message_launch.set_launch_data_lifetime(PENDING_LAUNCH_S)
     try:
         message_launch.validate()
         claims: dict[str, Any] = dict(message_launch.get_launch_data())

@@ -107,3 +107,27 @@ def test_ags_posts_score_with_comment(client, platform, services):
 def test_launch_without_ags_claim_has_no_ags_client(client, platform):
     assert full_launch(client, platform, "learner").status_code == 302
     assert ags_service(LtiLaunch.from_launch(Launch.objects.get(), token="")) is None
+
+
+def test_staff_launch_enqueues_roster_sync_once_per_day(
+    client, platform, services, django_capture_on_commit_callbacks
+):
+    from lti_tool.tasks import roster_sync as roster_sync_task
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert full_launch(client, platform, "instructor").status_code == 302
+    assert len(callbacks) == 1
+    context = LtiContext.objects.get(context_id="course-1")
+    assert roster_sync_task(context.pk) == 3  # what the queued task does, run directly
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert full_launch(client, platform, "instructor").status_code == 302
+    assert callbacks == []
+
+
+def test_learner_launch_does_not_enqueue_roster_sync(
+    client, platform, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert full_launch(client, platform, "learner").status_code == 302
+    assert callbacks == []

@@ -10,7 +10,9 @@ from tests.lti.conftest import full_launch, json_response
 REGISTRATION_TOKEN = "reg-token-1"
 
 
-def _serve_platform(platform_server, issuer: str) -> list[dict]:
+def _serve_platform(
+    platform_server, issuer: str, deployment_id: str = "dyn-deployment-1"
+) -> list[dict]:
     received: list[dict] = []
 
     def openid_configuration(request):
@@ -45,7 +47,7 @@ def _serve_platform(platform_server, issuer: str) -> list[dict]:
                 "client_id": "dyn-client-1",
                 "https://purl.imsglobal.org/spec/lti-tool-configuration": {
                     **body["https://purl.imsglobal.org/spec/lti-tool-configuration"],
-                    "deployment_id": "dyn-deployment-1",
+                    **({"deployment_id": deployment_id} if deployment_id else {}),
                 },
             }
         )
@@ -104,3 +106,24 @@ def test_registration_page_without_parameters_explains(client, db):
     response = client.get("/lti/register/")
     assert response.status_code == 400
     assert "dynamic registration" in response.content.decode()
+
+
+def test_deployment_created_at_install_is_accepted_after_registration(
+    client, platform, platform_server
+):
+    """Canvas answers without a deployment id; installing the app creates one later."""
+    _serve_platform(platform_server, platform.issuer, deployment_id="")
+    client.get(
+        "/lti/register/",
+        {
+            "openid_configuration": platform_server.url + "/.well-known/openid-configuration",
+            "registration_token": REGISTRATION_TOKEN,
+        },
+    )
+    registered = Platform.objects.get(client_id="dyn-client-1")
+    assert registered.auto_register_deployments
+    assert not registered.deployments.exists()
+
+    lms = dataclasses.replace(platform, client_id="dyn-client-1", deployment_id="42:installed")
+    assert full_launch(client, lms, "learner").status_code == 302
+    assert list(registered.deployments.values_list("deployment_id", flat=True)) == ["42:installed"]

@@ -23,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--key-set-url", required=True)
         parser.add_argument("--auth-audience", default="")
         parser.add_argument("--canvas-api-url", default="")
+        parser.add_argument(
+            "--auto-register-deployments",
+            action="store_true",
+            default=None,
+            help="Accept new deployment ids from correctly signed launches of this client id.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -44,6 +50,7 @@ class Command(BaseCommand):
             key_set_url=options["key_set_url"],
             auth_audience=options["auth_audience"],
             canvas_api_url=options["canvas_api_url"],
+            auto_register_deployments=options["auto_register_deployments"],
         )
 
     def _print(self, result: PlatformRegistered) -> None:
