@@ -115,3 +115,9 @@ def test_explanation_names_quote_source_and_probabilities() -> None:
     assert QUOTE in result.explanation
     assert "bio.pdf, page 1" in result.explanation
     assert "90% supporting" in result.explanation
+
+
+def test_claim_sharing_a_number_with_evidence_is_left_to_the_model() -> None:
+    claim = make_claim("In 1789, about 3 million people lived in Paris.")
+    evidence = [make_evidence("In 1789 Paris had some 600,000 inhabitants.", entailment=0.9)]
+    assert decide(claim, evidence, CONFIG).label == "supported"

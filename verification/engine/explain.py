@@ -93,23 +93,25 @@ def numbers_in(text: str) -> set[str]:
     return {_strip_zeros(n) for n in found}
 
 
-def number_mismatch(claim_text: str, quote: str) -> tuple[set[str], set[str]] | None:
-    """Numbers/dates of the claim that the quote does not contain, when the quote has others.
+def number_mismatch(claim_text: str, evidence_text: str) -> tuple[set[str], set[str]] | None:
+    """The claim's numbers/dates and the evidence's, when they clearly differ.
+
+    "Clearly" means: both state numbers or dates and not one of the claim's
+    appears in the evidence. A claim sharing any number with the evidence (a
+    year, say) is left to the NLI model.
 
     Returns:
-        ``(claim_numbers, quote_numbers)`` when the claim states a number or date
-        that appears nowhere in the quote while the quote states different ones;
-        None when they agree or either side has none (nothing to compare).
+        ``(claim_numbers, evidence_numbers)`` on a clear mismatch, else None.
 
     Example:
         >>> number_mismatch("The revolution began in 1879.", "The revolution began in 1789.")
         ({'1879'}, {'1789'})
     """
     claim_numbers = numbers_in(claim_text)
-    quote_numbers = numbers_in(quote)
-    if not claim_numbers or not quote_numbers or claim_numbers <= quote_numbers:
+    evidence_numbers = numbers_in(evidence_text)
+    if not claim_numbers or not evidence_numbers or claim_numbers & evidence_numbers:
         return None
-    return claim_numbers - quote_numbers, quote_numbers
+    return claim_numbers, evidence_numbers
 
 
 def confidence_adjustments(

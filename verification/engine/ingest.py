@@ -22,7 +22,7 @@ import nh3
 
 from verification.engine.config import ChunkConfig
 from verification.engine.text import split_blocks, split_sentences, word_count
-from verification.engine.types import MaterialError, Passage, SourceLocation
+from verification.engine.types import MaterialError, MaterialErrorCode, Passage, SourceLocation
 
 _BLOCK_TAGS = frozenset(
     [
@@ -87,7 +87,7 @@ class _Block:
 
 
 class _MaterialReadError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: MaterialErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -29,6 +29,8 @@ SkipReason = Literal[
     "claim_cap",
 ]
 
+MaterialErrorCode = Literal["empty", "corrupt", "encrypted", "no_text", "unsupported_type"]
+
 ReasonCode = Literal[
     "negation",
     "hedging",
@@ -147,7 +149,7 @@ class MaterialError:
     """A course-material file that could not be read; the others still are."""
 
     file_name: str
-    code: str
+    code: MaterialErrorCode
     message: str
 
 
@@ -205,7 +207,9 @@ class Report:
                 claims=tuple(claim_result_from_dict(c) for c in data["claims"]),
                 skipped=tuple(_skipped_from_dict(s) for s in data["skipped"]),
                 notes=tuple(str(n) for n in data["notes"]),
-                material_errors=tuple(MaterialError(**e) for e in data["material_errors"]),
+                material_errors=tuple(
+                    _material_error_from_dict(e) for e in data["material_errors"]
+                ),
                 limitations=str(data["limitations"]),
                 model_version=str(data["model_version"]),
                 corpus_version=str(data["corpus_version"]),
@@ -360,3 +364,12 @@ def _skipped_from_dict(data: Mapping[str, Any]) -> SkippedSentence:
 
 def _material_error_to_dict(error: MaterialError) -> dict[str, str]:
     return {"file_name": error.file_name, "code": error.code, "message": error.message}
+
+
+def _material_error_from_dict(data: Mapping[str, Any]) -> MaterialError:
+    code = str(data["code"])
+    if code not in get_args(MaterialErrorCode):
+        raise ValueError(f"unknown material error code {code!r}")
+    return MaterialError(
+        str(data["file_name"]), cast(MaterialErrorCode, code), str(data["message"])
+    )

@@ -13,9 +13,10 @@ Rules, in order (thresholds from `VerifierConfig`):
    entailment is moderate (>= ``partial_threshold``).
 5. **Not enough evidence** otherwise.
 
-Number/date check: when a claim is SUPPORTED but every number or date it
-states is absent from the evidence quote, which states other ones ("1879" vs
-"1789"), NLI models often still say "entailment". With
+Number/date check: when a claim is SUPPORTED but none of the numbers or dates
+it states appears in the supporting passage, which states other ones ("1879"
+vs "1789"), NLI models often still say "entailment" (small models read digits
+poorly). With
 ``number_mismatch_contradicts`` the verdict becomes CONTRADICTED (confidence at
 most 0.7); otherwise confidence is multiplied by 0.6. Both add a
 ``number_mismatch`` reason. No other rule changes a label.
@@ -129,7 +130,7 @@ def decide(
         )
     else:
         label, primary, base = "not_enough_evidence", evidence[0], 1.0 - max(ent, con)
-    if label == "supported" and (mismatch := number_mismatch(claim.text, primary.quote)):
+    if label == "supported" and (mismatch := number_mismatch(claim.text, primary.passage.text)):
         label, base, note = _number_rule(mismatch, base, config)
         notes.append(note)
     notes.extend(confidence_adjustments(claim, label, primary.similarity, config))
@@ -142,7 +143,7 @@ def _number_rule(
     claim_numbers, quote_numbers = mismatch
     message = (
         f"the claim states {', '.join(sorted(claim_numbers))} but the evidence states "
-        f"{', '.join(sorted(quote_numbers))}"
+        f"{', '.join(sorted(quote_numbers)[:5])}"
     )
     if config.number_mismatch_contradicts:
         return "contradicted", min(base, 0.7), _adj("number_mismatch", message, 1.0)
