@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 Status = Literal["ok", "degraded", "down"]
@@ -36,7 +36,7 @@ def _database() -> ComponentStatus:
 
 
 def _cache() -> ComponentStatus:
-    backend = type(cache).__name__
+    backend = type(caches["default"]).__name__
     try:
         cache.set("ops:health:probe", "1", 30)
         if cache.get("ops:health:probe") != "1":
@@ -91,26 +91,35 @@ def _workers() -> ComponentStatus:
     missing = [q for q in ("submissions", "gpu") if q not in queues]
     if missing:
         return ComponentStatus("workers", "degraded", f"no worker consumes {missing}", data)
-    loaded = [
-        {"host": b.hostname, "device": b.model_device, "version": b.model_version}
-        for b in beats
-        if b.model_device
-    ]
-    data["models"] = loaded
     return ComponentStatus("workers", "ok", f"{len(hosts)} worker host(s)", data)
 
 
 def _model() -> ComponentStatus:
+    """Which model the workers loaded and on which device; else whether one is there to load."""
+    from ops.heartbeat import fresh_heartbeats
+
+    try:
+        loaded = [
+            {"host": b.hostname, "pid": b.pid, "device": b.model_device, "version": b.model_version}
+            for b in fresh_heartbeats()
+            if b.model_device
+        ]
+    except Exception:  # noqa: BLE001 - the database check reports the cause
+        loaded = []
+    finally:
+        connection.close()
+    if loaded:
+        devices = sorted({m["device"] for m in loaded})
+        return ComponentStatus("model", "ok", f"loaded on {', '.join(devices)}", {"loaded": loaded})
     path = Path(settings.SMARTNOTES_NLI_MODEL)
-    if path.is_absolute() or path.exists():
-        if not (path / "config.json").is_file():
-            return ComponentStatus(
-                "model",
-                "degraded",
-                f"no NLI model at {path}: set SMARTNOTES_NLI_MODEL to a model directory",
-            )
+    if path.is_absolute() and not (path / "config.json").is_file():
+        return ComponentStatus(
+            "model",
+            "degraded",
+            f"no NLI model at {path}: set SMARTNOTES_NLI_MODEL to a model directory",
+        )
     return ComponentStatus(
-        "model", "ok", str(path), {"device": settings.SMARTNOTES_NLI_DEVICE}
+        "model", "ok", f"{path.name}: not loaded yet, loads on the first task", {"loaded": []}
     )
 
 

@@ -8,7 +8,8 @@ import structlog
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
-from ops.metrics import CLAIM_CACHE_TOTAL
+from ops import heartbeat
+from ops.metrics import CLAIM_CACHE_TOTAL, GPU_FALLBACKS_TOTAL
 
 logger = structlog.get_logger(__name__)
 _lock = threading.Lock()
@@ -21,12 +22,10 @@ class DjangoCacheBackend:
 
     def get(self, key: str) -> bytes | None:
         try:
-            value = django_cache.get(f"claim:{key}")
+            return django_cache.get(f"claim:{key}")
         except Exception:  # noqa: BLE001 - redis-py raises several unrelated types
             logger.warning("verification.cache.unavailable", op="get")
             return None
-        CLAIM_CACHE_TOTAL.labels(result="hit" if value is not None else "miss").inc()
-        return value
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         try:
@@ -64,4 +63,23 @@ def verifier_get():  # type: ignore[no-untyped-def]
     logger.info(
         "verification.model.loaded", model_version=scorer.model_version, device=scorer.device
     )
+    heartbeat.beat(model_version=scorer.model_version[:255], model_device=scorer.device)
     return verifier
+
+
+_exported = {"hits": 0, "misses": 0, "gpu_fallbacks": 0}
+
+
+def metrics_export(verifier) -> None:  # type: ignore[no-untyped-def]
+    """Move the engine's plain counters into Prometheus (called after each run)."""
+    current = {
+        "hits": verifier.cache.hits if verifier.cache else 0,
+        "misses": verifier.cache.misses if verifier.cache else 0,
+        "gpu_fallbacks": getattr(verifier.scorer, "gpu_fallbacks", 0),
+    }
+    with _lock:
+        deltas = {k: current[k] - _exported[k] for k in current}
+        _exported.update(current)
+    CLAIM_CACHE_TOTAL.labels(result="hit").inc(max(0, deltas["hits"]))
+    CLAIM_CACHE_TOTAL.labels(result="miss").inc(max(0, deltas["misses"]))
+    GPU_FALLBACKS_TOTAL.inc(max(0, deltas["gpu_fallbacks"]))

@@ -130,8 +130,13 @@ def _material_errors(corpus: Corpus):  # type: ignore[no-untyped-def]
     ]
 
 
-def run_create(*, corpus: Corpus, text: str, source: str) -> VerificationRun:
-    """A PENDING run, enqueued once the transaction commits."""
+def run_create(
+    *, corpus: Corpus, text: str, source: str, enqueue: bool = True
+) -> VerificationRun:
+    """A PENDING run, enqueued once the transaction commits.
+
+    enqueue=False leaves sending to the caller (the Canvas pipeline runs it
+    inside its own gpu task so the comment follows without a poll)."""
     from verification.tasks import run_execute as run_execute_task
 
     if not text.strip():
@@ -140,7 +145,8 @@ def run_create(*, corpus: Corpus, text: str, source: str) -> VerificationRun:
     run.full_clean()
     with transaction.atomic():
         run.save()
-        transaction.on_commit(lambda: run_execute_task.delay(run.id))
+        if enqueue:
+            transaction.on_commit(lambda: run_execute_task.delay(run.id))
     logger.info("verification.run.created", run_id=run.id, source=source, chars=len(text))
     return run
 
@@ -189,7 +195,7 @@ def run_execute(*, run_id: int) -> bool:
     or held by another worker whose lease is still live.
     """
     from verification.engine import VerificationError, render_text
-    from verification.runtime import verifier_get
+    from verification.runtime import metrics_export, verifier_get
 
     if not run_claim(run_id=run_id):
         logger.info("verification.run.not_claimed", run_id=run_id)
@@ -199,9 +205,11 @@ def run_execute(*, run_id: int) -> bool:
     try:
         progress("indexing materials", 0.02)
         index = corpus_index_get(corpus=run.corpus)
-        report = verifier_get().verify(
+        verifier = verifier_get()
+        report = verifier.verify(
             run.submission_text, index, material_errors=_material_errors(run.corpus), progress=progress
         )
+        metrics_export(verifier)
     except VerificationError as exc:
         run_fail(run=run, code=type(exc).__name__, message=str(exc))
         return True

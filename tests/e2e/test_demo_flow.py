@@ -18,9 +18,11 @@ def worker_env(worker_env, nli_model_dir):
     return worker_env
 
 
-def _submit(client) -> VerificationRun:
+def _submit(client, request_id: str = "") -> VerificationRun:
     response = client.post(
-        reverse("verification:demo"), {"material_text": MATERIALS_TEXT, "essay_text": ESSAY_TEXT}
+        reverse("verification:demo"),
+        {"material_text": MATERIALS_TEXT, "essay_text": ESSAY_TEXT},
+        HTTP_X_REQUEST_ID=request_id,
     )
     assert response.status_code == 302
     return VerificationRun.objects.latest("id")
@@ -35,8 +37,8 @@ def _finished_status(client, run: VerificationRun) -> dict:
     return wait_until(finished, timeout_s=180, what=f"run {run.pk} to finish")
 
 
-def test_a_demo_submission_is_verified_by_the_worker(client, celery_worker):
-    run = _submit(client)
+def test_a_demo_submission_is_verified_by_the_worker(client, celery_worker, tmp_path):
+    run = _submit(client, request_id="demo-e2e-request-1")
 
     status = _finished_status(client, run)
 
@@ -44,6 +46,11 @@ def test_a_demo_submission_is_verified_by_the_worker(client, celery_worker):
     page = client.get(reverse("verification:demo-run", args=[run.public_id])).content.decode()
     assert "Claim by claim" in page
     assert VerificationRun.objects.get(pk=run.pk).claims.exists()
+    model = client.get("/health/ready/").json()["components"]["model"]
+    assert model["status"] == "ok"
+    assert [m["device"] for m in model["data"]["loaded"]] == ["cpu"]
+    worker_log = (tmp_path / "worker.log").read_text()
+    assert '"request_id": "demo-e2e-request-1"' in worker_log, "request id carried into the task"
 
 
 def test_a_run_is_finished_after_its_worker_is_killed(client, celery_worker, worker_env, tmp_path):
