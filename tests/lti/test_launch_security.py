@@ -3,6 +3,7 @@ and no launch recorded. Tokens come from the platform library; the forged ones
 are built from a genuine token so only the property under test is wrong."""
 
 import base64
+import dataclasses
 import json
 
 import jwt
@@ -134,3 +135,27 @@ def test_malformed_id_token_is_refused(client, platform, id_token):
     assert response.status_code == 400
     assert Launch.objects.count() == 0
     assert [e["event"] for e in logs if "rejected" in e["event"]] == ["lti.launch.rejected"]
+
+
+def test_platform_key_rotation_refetches_jwks(client, platform, platform_server):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from lti1p3platform.registration import Registration as PlatformRegistration
+
+    from tests.lti.conftest import json_response
+
+    assert post_launch(client, platform.id_token(oidc_login(client, platform))).status_code == 302
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    new_private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    new_public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    jwks = {"keys": PlatformRegistration().set_platform_public_key(new_public).get_jwks()}
+    platform_server.routes[("GET", "/jwks")] = lambda _: json_response(jwks)
+    rotated = dataclasses.replace(platform, private_pem=new_private, public_pem=new_public)
+    response = post_launch(client, rotated.id_token(oidc_login(client, rotated)))
+    assert response.status_code == 302, response.content[:300]
