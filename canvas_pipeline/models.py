@@ -164,9 +164,7 @@ class SubmissionJob(models.Model):
         CanvasInstallation, on_delete=models.CASCADE, related_name="jobs"
     )
     course = models.ForeignKey(CanvasCourse, on_delete=models.CASCADE, related_name="jobs")
-    assignment = models.ForeignKey(
-        CanvasAssignment, on_delete=models.CASCADE, related_name="jobs"
-    )
+    assignment = models.ForeignKey(CanvasAssignment, on_delete=models.CASCADE, related_name="jobs")
     canvas_submission_id = models.BigIntegerField()
     # Local id when the student is on the course's shard, else the global id.
     canvas_user_id = models.CharField(max_length=32)
@@ -287,3 +285,6 @@ class ApiSlot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["installation", "slot"], name="canvas_api_slot_uniq")
         ]
+
+    def __str__(self) -> str:
+        return f"API slot {self.slot} of installation {self.installation_id}"

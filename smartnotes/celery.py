@@ -10,6 +10,7 @@ Queues (docs/decisions/0003-celery-topology.md):
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartnotes.settings")
@@ -30,6 +31,8 @@ app.conf.update(
     task_routes={
         "verification.run_execute": {"queue": "gpu"},
         "verification.claim_check": {"queue": "realtime"},
+        "canvas_pipeline.job_verify": {"queue": "gpu"},
+        "canvas_pipeline.*": {"queue": "submissions"},
         "analytics.*": {"queue": "analytics"},
     },
     task_serializer="json",
@@ -46,6 +49,17 @@ app.conf.update(
             "task": "verification.runs_requeue_stale",
             "schedule": 60.0,
             "options": {"queue": "submissions", "expires": 55},
+        },
+        "canvas-pipeline-jobs-requeue-stale": {
+            "task": "canvas_pipeline.jobs_requeue_stale",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+        # Nightly: attempts whose Live Event never arrived (docs/canvas-setup.md).
+        "canvas-pipeline-reconcile": {
+            "task": "canvas_pipeline.reconcile",
+            "schedule": crontab(hour=3, minute=17),
+            "options": {"expires": 3600},
         },
     },
 )

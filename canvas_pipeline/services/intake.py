@@ -1,0 +1,311 @@
+"""Live Events intake: verify, map to an installation, ignore what is irrelevant,
+persist what matters with an idempotency key, enqueue on commit. Runs inside the
+HTTP request, so it does a handful of indexed queries and nothing else.
+
+Canvas Live Events over HTTPS: the body is a compact RS256 JWT when "Sign
+Payload" is on (kid in the Live Events JWKS), plain JSON otherwise.
+https://canvas.instructure.com/doc/api/file.data_service_introduction.html
+https://canvas.instructure.com/doc/api/file.data_service_canvas_submission.html
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+import requests
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from prometheus_client import Counter
+
+from canvas_pipeline.ids import canvas_id_local, canvas_id_relative, canvas_id_shard
+from canvas_pipeline.models import (
+    CanvasAssignment,
+    CanvasCourse,
+    CanvasInstallation,
+    LiveEvent,
+    SubmissionJob,
+)
+
+logger = structlog.get_logger(__name__)
+
+EVENTS_TOTAL = Counter(
+    "smartnotes_canvas_events_total", "Live Events received, by outcome", ["outcome", "reason"]
+)
+SUBMISSION_EVENTS = frozenset({"submission_created", "submission_updated"})
+SUBMITTED_STATES = frozenset({"submitted", "pending_review", "graded"})
+CHECKED_TYPES = frozenset({"online_text_entry", "online_upload"})
+JWKS_TTL_S = 3600
+# An unknown kid refetches the JWKS at most this often (Canvas rotates monthly).
+JWKS_MIN_REFRESH_S = 30
+EVENT_FUTURE_SKEW_S = 300
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """accepted | duplicate | ignored | rejected; http_status is what Canvas gets."""
+
+    outcome: str
+    reason: str
+    http_status: int
+    job_id: int | None = None
+
+
+def _result(outcome: str, reason: str, http_status: int, job_id: int | None = None) -> IntakeResult:
+    EVENTS_TOTAL.labels(outcome=outcome, reason=reason).inc()
+    log = logger.warning if outcome == "rejected" else logger.debug
+    log("canvas.event." + outcome, reason=reason, job_id=job_id)
+    return IntakeResult(outcome, reason, http_status, job_id)
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str, http_status: int = 401) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.http_status = http_status
+
+
+_jwks_lock = threading.Lock()
+_jwks_cache: dict[str, tuple[float, dict[str, jwt.PyJWK]]] = {}
+
+
+def _jwks_fetch(url: str) -> dict[str, jwt.PyJWK]:
+    response = requests.get(url, timeout=5, headers={"User-Agent": settings.CANVAS_USER_AGENT})
+    response.raise_for_status()
+    keys: dict[str, jwt.PyJWK] = {}
+    for data in response.json().get("keys", []):
+        try:
+            key = jwt.PyJWK(data)
+        except jwt.PyJWTError:
+            continue  # a key type we cannot use; the others still count
+        if key.key_id:
+            keys[key.key_id] = key
+    return keys
+
+
+def jwks_key_get(url: str, kid: str) -> jwt.PyJWK | None:
+    """The key `kid` from the JWKS at `url`, cached; refetched on an unknown kid."""
+    now = time.monotonic()
+    entry = _jwks_cache.get(url)
+    if entry and now - entry[0] < JWKS_TTL_S and kid in entry[1]:
+        return entry[1][kid]
+    if entry and now - entry[0] < JWKS_MIN_REFRESH_S:
+        return entry[1].get(kid)
+    with _jwks_lock:
+        try:
+            keys = _jwks_fetch(url)
+        except (requests.RequestException, ValueError) as exc:
+            logger.warning("canvas.jwks.unavailable", url=url, error=str(exc))
+            return entry[1].get(kid) if entry else None
+        _jwks_cache[url] = (now, keys)
+    return keys.get(kid)
+
+
+def jwks_cache_clear() -> None:
+    _jwks_cache.clear()
+
+
+def _installation_for(metadata: dict[str, Any]) -> CanvasInstallation | None:
+    uuid = str(metadata.get("root_account_uuid") or "")
+    guid = str(metadata.get("root_account_lti_guid") or "")
+    query = CanvasInstallation.objects.filter(is_active=True)
+    if uuid:
+        found = query.filter(root_account_uuid=uuid).first()
+        if found:
+            return found
+    if guid:
+        return query.filter(root_account_lti_guid=guid).first()
+    return None
+
+
+def _decode(
+    body: bytes, secret_token: str | None
+) -> tuple[dict[str, Any], CanvasInstallation | None, bool]:
+    """(payload, installation, is_signed); raises _Rejected."""
+    stripped = body.strip()
+    if stripped.startswith(b"{"):
+        try:
+            payload = json.loads(stripped)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _Rejected("malformed_json", 400) from exc
+        if not isinstance(payload, dict) or not isinstance(payload.get("metadata"), dict):
+            raise _Rejected("malformed_event", 400)
+        installation = _installation_for(payload["metadata"])
+        if installation is None:
+            return payload, None, False
+        # Unsigned events authenticate only by the secret path, and only when allowed.
+        if not (
+            installation.allow_unsigned
+            and secret_token
+            and hmac.compare_digest(secret_token, installation.secret_path_token)
+        ):
+            raise _Rejected("unsigned_not_allowed")
+        return payload, installation, False
+    try:
+        token = stripped.decode("ascii")
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except (UnicodeDecodeError, jwt.PyJWTError) as exc:
+        raise _Rejected("malformed_jwt", 400) from exc
+    if header.get("alg") != "RS256" or not header.get("kid"):
+        raise _Rejected("bad_jwt_header")
+    if not isinstance(claims.get("metadata"), dict):
+        raise _Rejected("malformed_event", 400)
+    installation = _installation_for(claims["metadata"])
+    if installation is None:
+        return claims, None, True
+    if secret_token and not hmac.compare_digest(secret_token, installation.secret_path_token):
+        raise _Rejected("wrong_secret_path")
+    jwks_url = installation.live_events_jwks_url or settings.CANVAS_LIVE_EVENTS_JWKS_URL
+    key = jwks_key_get(jwks_url, str(header["kid"])) if jwks_url else None
+    if key is None:
+        raise _Rejected("unknown_kid")
+    try:
+        payload = jwt.decode(
+            token, key=key, algorithms=["RS256"], options={"verify_aud": False, "require": []}
+        )
+    except jwt.PyJWTError as exc:
+        raise _Rejected("bad_signature") from exc
+    return payload, installation, True
+
+
+def _event_time(metadata: dict[str, Any]) -> datetime | None:
+    raw = metadata.get("event_time")
+    value = parse_datetime(str(raw)) if raw else None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.UTC)
+    return value
+
+
+def event_intake(*, body: bytes, secret_token: str | None = None) -> IntakeResult:
+    """Verify and persist one Live Event; enqueue its job when it creates one."""
+    if len(body) > settings.CANVAS_EVENT_MAX_BYTES:
+        return _result("rejected", "too_large", 413)
+    try:
+        payload, installation, is_signed = _decode(body, secret_token)
+    except _Rejected as exc:
+        return _result("rejected", exc.reason, exc.http_status)
+    if installation is None:
+        return _result("ignored", "unknown_tenant", 202)
+    metadata = payload["metadata"]
+    data = payload.get("body") if isinstance(payload.get("body"), dict) else {}
+    reason = _irrelevance(metadata, data)
+    if reason:
+        return _result("ignored", reason, 202)
+    try:
+        return _persist(installation, payload, metadata, data, is_signed=is_signed)
+    except ValueError:
+        return _result("rejected", "bad_ids", 400)
+
+
+def _irrelevance(metadata: dict[str, Any], data: dict[str, Any]) -> str:
+    """Why an event is ignored, or "" when it matters. No queries."""
+    if metadata.get("event_name") not in SUBMISSION_EVENTS:
+        return "event_name"
+    if metadata.get("context_type") != "Course" or not metadata.get("context_id"):
+        return "not_a_course"
+    if data.get("workflow_state") not in SUBMITTED_STATES or not data.get("submitted_at"):
+        return "not_submitted"
+    if not data.get("submission_id") or not data.get("assignment_id") or not data.get("user_id"):
+        return "missing_ids"
+    if not str(data.get("attempt") or "").isdigit():
+        return "no_attempt"
+    event_time = _event_time(metadata)
+    now = timezone.now()
+    if event_time is None:
+        return "no_event_time"
+    if event_time < now - timedelta(seconds=settings.CANVAS_EVENT_MAX_AGE_S):
+        return "expired"
+    if event_time > now + timedelta(seconds=EVENT_FUTURE_SKEW_S):
+        return "from_the_future"
+    return ""
+
+
+def _persist(
+    installation: CanvasInstallation,
+    payload: dict[str, Any],
+    metadata: dict[str, Any],
+    data: dict[str, Any],
+    *,
+    is_signed: bool,
+) -> IntakeResult:
+    course_local = canvas_id_local(metadata["context_id"])
+    course = CanvasCourse.objects.filter(
+        installation=installation, canvas_course_id=course_local, is_enabled=True
+    ).first()
+    if course is None:
+        return _result("ignored", "course_not_enabled", 202)
+    assignment, _ = CanvasAssignment.objects.get_or_create(
+        course=course, canvas_assignment_id=canvas_id_local(data["assignment_id"])
+    )
+    if not assignment.is_enabled:
+        return _result("ignored", "assignment_not_enabled", 202)
+    submission_id = canvas_id_local(data["submission_id"])
+    attempt = int(data["attempt"])
+    event_name = str(metadata["event_name"])
+    submission_type = str(data.get("submission_type") or "")
+    job, created = job_get_or_create(
+        installation=installation,
+        course=course,
+        assignment=assignment,
+        canvas_submission_id=submission_id,
+        canvas_user_id=canvas_id_relative(
+            data["user_id"], shard=canvas_id_shard(metadata["context_id"])
+        ),
+        attempt=attempt,
+        submission_type=submission_type,
+        source=SubmissionJob.Source.EVENT,
+    )
+    key = f"{installation.pk}:{submission_id}:{attempt}:{event_name}"
+    LiveEvent.objects.bulk_create(
+        [
+            LiveEvent(
+                installation=installation,
+                idempotency_key=key,
+                event_name=event_name,
+                event_time=_event_time(metadata),
+                is_signed=is_signed,
+                payload=payload,
+                job=job,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    if created:
+        return _result("accepted", event_name, 202, job.pk)
+    return _result("duplicate", event_name, 202, job.pk)
+
+
+def job_get_or_create(**fields: Any) -> tuple[SubmissionJob, bool]:
+    """The attempt's job; a new one is enqueued once its transaction commits.
+
+    Text types other than text entry and upload become SKIPPED jobs, so the
+    instructor sees why nothing was posted."""
+    from canvas_pipeline.services.jobs import job_enqueue
+
+    unique = {k: fields.pop(k) for k in ("installation", "canvas_submission_id", "attempt")}
+    if fields.get("submission_type") and fields["submission_type"] not in CHECKED_TYPES:
+        fields["state"] = SubmissionJob.State.SKIPPED
+        fields["error_code"] = "unsupported_submission_type"
+        fields["error_message"] = (
+            f"Submissions of type {fields['submission_type']} are not checked; "
+            "Smart Notes reads text entries and uploaded files."
+        )
+        fields["finished_at"] = timezone.now()
+    try:
+        with transaction.atomic():
+            job = SubmissionJob.objects.create(**unique, **fields)
+            if job.state == SubmissionJob.State.RECEIVED:
+                job_enqueue(job.pk, step="process")
+    except IntegrityError:
+        return SubmissionJob.objects.get(**unique), False
+    return job, True

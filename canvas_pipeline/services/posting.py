@@ -1,0 +1,211 @@
+"""One comment per attempt, exactly once.
+
+1. The CommentPosting row is the claim, written before the Canvas PUT; unique
+   constraints (job; installation+submission+attempt) allow one per attempt.
+2. A claim has a lease; a worker that dies mid-PUT leaves it to lapse.
+3. Whoever takes a claim first reads the attempt's comments: one carrying our
+   REPORT_MARKER means an earlier try did post (and died before recording it),
+   so it is adopted instead of posted again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from canvas_pipeline.canvas import CanvasError, CanvasTransientError
+from canvas_pipeline.models import CommentPosting, SubmissionJob
+from canvas_pipeline.services.access import with_client
+from canvas_pipeline.services.jobs import _set_state, job_enqueue, job_fail
+from verification.models import VerificationRun
+from verification.services import ApplicationError
+
+logger = structlog.get_logger(__name__)
+
+POSTING_CLAIM_S = 60
+State = SubmissionJob.State
+
+
+def report_url_for(job: SubmissionJob) -> str:
+    from django.urls import reverse
+
+    path = reverse("canvas_pipeline:report", args=[job.public_id])
+    return f"{settings.SMARTNOTES_BASE_URL}{path}"
+
+
+def comment_text(job: SubmissionJob) -> tuple[str, str]:
+    """(comment, marker id) for the job's finished run, honouring min confidence."""
+    from verification.engine.report_text import render_text, report_marker_id
+    from verification.engine.types import Report
+
+    run = VerificationRun.objects.only("report").get(pk=job.run_id)
+    report = Report.from_dict(run.report)
+    threshold = job.course.min_confidence
+    notes = list(report.notes) + [str(n) for n in job.notes]
+    if threshold > 0:
+        kept = tuple(r for r in report.claims if r.confidence >= threshold)
+        left_out = len(report.claims) - len(kept)
+        if left_out:
+            notes.append(
+                f"{left_out} claim{'s' if left_out != 1 else ''} below this course's minimum "
+                f"confidence ({threshold:.0%}) are only in the full report."
+            )
+        report = dataclasses.replace(report, claims=kept)
+    report = dataclasses.replace(report, notes=tuple(notes))
+    return render_text(report, report_url=report_url_for(job)), report_marker_id(report)
+
+
+def job_post(*, job_id: int) -> bool:
+    """Post the job's comment, or hold it when the course wants instructor review."""
+    job = SubmissionJob.objects.select_related("course").filter(pk=job_id).first()
+    if job is None or job.state != State.POSTING:
+        return False
+    approved = CommentPosting.objects.filter(job_id=job_id).exists()
+    if (job.course.hold_for_review or not job.course.auto_post) and not approved:
+        _set_state(job_id, State.HELD, from_states=(State.POSTING,), lease_expires_at=None)
+        logger.info("canvas.job.held", job_id=job_id)
+        return True
+    return comment_post(job_id=job_id)
+
+
+def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting | None:
+    now = timezone.now()
+    expires = now + timedelta(seconds=POSTING_CLAIM_S)
+    posting = CommentPosting.objects.filter(job_id=job.pk).first()
+    if posting is None:
+        try:
+            with transaction.atomic():
+                return CommentPosting.objects.create(
+                    job=job,
+                    installation_id=job.installation_id,
+                    canvas_submission_id=job.canvas_submission_id,
+                    attempt=job.attempt,
+                    claim_expires_at=expires,
+                    text=text,
+                    marker=marker,
+                )
+        except IntegrityError:
+            return None  # claimed a moment ago by another worker
+    if posting.state == CommentPosting.State.POSTED:
+        return posting
+    taken = CommentPosting.objects.filter(
+        pk=posting.pk, state=CommentPosting.State.CLAIMED, claim_expires_at__lt=now
+    ).update(claim_expires_at=expires, text=text, marker=marker)
+    if not taken:
+        return None
+    posting.refresh_from_db()
+    return posting
+
+
+def comment_post(*, job_id: int) -> bool:
+    """Claim, check Canvas for an earlier copy, PUT, record. False when another worker has it."""
+    job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
+    text, marker = comment_text(job)
+    posting = _claim_posting(job, text, marker)
+    if posting is None:
+        return False
+    if posting.state != CommentPosting.State.POSTED:
+        try:
+            comment_id, found = with_client(job.course, lambda c: _put_once(c, job, posting.text))
+        except CanvasTransientError:
+            # Give the claim back: the retry re-reads the comments, so a PUT that did
+            # land before a timeout is adopted, not repeated.
+            CommentPosting.objects.filter(pk=posting.pk).update(claim_expires_at=timezone.now())
+            raise
+        except CanvasError as exc:
+            CommentPosting.objects.filter(pk=posting.pk).update(claim_expires_at=timezone.now())
+            job_fail(job_id=job_id, code=exc.code, message=exc.message)
+            return True
+        CommentPosting.objects.filter(pk=posting.pk).update(
+            state=CommentPosting.State.POSTED,
+            canvas_comment_id=comment_id,
+            found_existing=found,
+            posted_at=timezone.now(),
+        )
+    _set_state(
+        job_id,
+        State.DONE,
+        from_states=(State.POSTING,),
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+        error_code="",
+        error_message="",
+    )
+    logger.info("canvas.comment.posted", job_id=job_id, submission_id=job.canvas_submission_id)
+    return True
+
+
+def _our_comment(submission: dict, attempt: int) -> int | None:
+    from verification.engine import find_marker
+
+    for comment in submission.get("submission_comments") or []:
+        if comment.get("attempt") in (None, attempt) and find_marker(comment.get("comment") or ""):
+            return int(comment["id"]) if comment.get("id") else 0
+    return None
+
+
+def _put_once(client, job: SubmissionJob, text: str) -> tuple[int | None, bool]:  # type: ignore[no-untyped-def]
+    ids = {
+        "course_id": job.course.canvas_course_id,
+        "assignment_id": job.assignment.canvas_assignment_id,
+        "user_id": job.canvas_user_id,
+    }
+    existing = _our_comment(client.submission_get(**ids), job.attempt)
+    if existing is not None:
+        logger.warning("canvas.comment.already_there", job_id=job.pk, comment_id=existing)
+        return existing, True
+    answer = client.comment_post(**ids, attempt=job.attempt, text=text)
+    return _our_comment(answer, job.attempt), False
+
+
+def job_approve(*, job_id: int, user) -> SubmissionJob:  # type: ignore[no-untyped-def]
+    """Post a held comment (the instructor approved it). `user` is an lti_tool LtiUser."""
+    job = SubmissionJob.objects.select_related("course").get(pk=job_id)
+    if job.state != State.HELD:
+        raise ApplicationError("Only comments held for review can be approved.", code="not_held")
+    text, marker = comment_text(job)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                CommentPosting.objects.create(
+                    job=job,
+                    installation_id=job.installation_id,
+                    canvas_submission_id=job.canvas_submission_id,
+                    attempt=job.attempt,
+                    claim_expires_at=timezone.now(),  # free for the posting task to take
+                    text=text,
+                    marker=marker,
+                    approved_by=user,
+                )
+        except IntegrityError:
+            CommentPosting.objects.filter(job=job).update(approved_by=user)
+        if _set_state(
+            job_id, State.POSTING, from_states=(State.HELD,), posting_started_at=timezone.now()
+        ):
+            job_enqueue(job_id, step="post")
+    logger.info("canvas.job.approved", job_id=job_id, user_id=getattr(user, "pk", None))
+    job.refresh_from_db()
+    return job
+
+
+def job_retry(*, job_id: int) -> SubmissionJob:
+    """Start a FAILED job again: from posting when its run is done, else from the fetch."""
+    job = SubmissionJob.objects.select_related("run").get(pk=job_id)
+    if job.state != State.FAILED:
+        raise ApplicationError("Only failed jobs can be retried.", code="not_failed")
+    reset = {"error_code": "", "error_message": "", "finished_at": None, "lease_expires_at": None}
+    with transaction.atomic():
+        if job.run is not None and job.run.status == VerificationRun.Status.DONE:
+            _set_state(job_id, State.POSTING, from_states=(State.FAILED,), **reset)
+            job_enqueue(job_id, step="post")
+        else:
+            _set_state(job_id, State.RECEIVED, from_states=(State.FAILED,), run=None, **reset)
+            job_enqueue(job_id, step="process")
+    logger.info("canvas.job.retried", job_id=job_id)
+    job.refresh_from_db()
+    return job

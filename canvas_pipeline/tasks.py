@@ -1,0 +1,85 @@
+"""Celery tasks: a job id in, one service call, retries owned here (STYLE.md §4).
+
+Routes (smartnotes/celery.py): job_verify on `gpu`, the rest on `submissions`.
+"""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from canvas_pipeline.canvas import CanvasTransientError, backoff_s
+
+_DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+}
+MAX_CANVAS_RETRIES = 8
+
+
+def _retry_or_fail(task, job_id: int, exc: CanvasTransientError) -> None:  # type: ignore[no-untyped-def]
+    """Retry a throttled/unavailable Canvas call with backoff and jitter; give up with a reason."""
+    from canvas_pipeline.services.jobs import job_fail
+
+    retries = task.request.retries
+    if retries >= MAX_CANVAS_RETRIES:
+        job_fail(
+            job_id=job_id,
+            code=exc.code,
+            message=f"{exc.message}; gave up after {retries + 1} tries (retry the job later)",
+        )
+        return
+    countdown = max(exc.retry_after_s or 0.0, backoff_s(retries))
+    raise task.retry(countdown=countdown, exc=exc, max_retries=MAX_CANVAS_RETRIES)
+
+
+@shared_task(
+    name="canvas_pipeline.job_process", bind=True, max_retries=MAX_CANVAS_RETRIES, **_DB_RETRY
+)
+def job_process(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
+    from canvas_pipeline.services import jobs
+
+    try:
+        jobs.job_process(job_id=job_id)
+    except CanvasTransientError as exc:
+        _retry_or_fail(self, job_id, exc)
+
+
+@shared_task(name="canvas_pipeline.job_verify", bind=True, max_retries=20, **_DB_RETRY)
+def job_verify(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
+    from canvas_pipeline.models import SubmissionJob
+    from canvas_pipeline.services import jobs
+    from verification.services import run_lease_remaining_s
+
+    if jobs.job_verify(job_id=job_id) != "busy":
+        return
+    # Another worker holds the run's live lease: look again once it could have lapsed.
+    run_id = SubmissionJob.objects.values_list("run_id", flat=True).get(pk=job_id)
+    remaining_s = run_lease_remaining_s(run_id=run_id) if run_id else None
+    raise self.retry(countdown=(remaining_s or 0) + 1)
+
+
+@shared_task(
+    name="canvas_pipeline.job_post", bind=True, max_retries=MAX_CANVAS_RETRIES, **_DB_RETRY
+)
+def job_post(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
+    from canvas_pipeline.services import posting
+
+    try:
+        posting.job_post(job_id=job_id)
+    except CanvasTransientError as exc:
+        _retry_or_fail(self, job_id, exc)
+
+
+@shared_task(name="canvas_pipeline.jobs_requeue_stale")
+def jobs_requeue_stale() -> int:
+    from canvas_pipeline.services import maintenance
+
+    return maintenance.jobs_requeue_stale()
+
+
+@shared_task(name="canvas_pipeline.reconcile")
+def reconcile() -> int:
+    from canvas_pipeline.services import maintenance
+
+    return maintenance.reconcile()

@@ -1,0 +1,132 @@
+"""HTTP endpoints: Live Events intake, instructor actions, Canvas OAuth, the report page.
+Thin: parse, call one service or selector, answer."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from canvas_pipeline import selectors
+from canvas_pipeline.services.intake import event_intake
+from canvas_pipeline.services.oauth import oauth_authorize_url, oauth_complete
+from canvas_pipeline.services.posting import job_approve, job_retry
+from lti_tool.claims import AppRole
+from lti_tool.decorators import lti_role_required
+from verification.services import ApplicationError
+
+STAFF = (AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT)
+
+
+def _intake(request: HttpRequest, secret_token: str | None) -> HttpResponse:
+    result = event_intake(body=request.body, secret_token=secret_token)
+    return JsonResponse(
+        {"status": result.outcome, "reason": result.reason}, status=result.http_status
+    )
+
+
+@csrf_exempt
+@require_POST
+def events(request: HttpRequest) -> HttpResponse:
+    """Live Events (HTTPS delivery). Signed events only."""
+    return _intake(request, None)
+
+
+@csrf_exempt
+@require_POST
+def events_secret(request: HttpRequest, secret_token: str) -> HttpResponse:
+    """Live Events on the installation's secret path (required for unsigned events)."""
+    return _intake(request, secret_token)
+
+
+def _course_job(request: HttpRequest, public_id):  # type: ignore[no-untyped-def]
+    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+    job = selectors.job_get_for_course(course, public_id) if course else None
+    if job is None:
+        raise Http404("No such job in this course")
+    return job
+
+
+@require_GET
+@lti_role_required(*STAFF)
+def jobs(request: HttpRequest) -> HttpResponse:
+    """The course's jobs as JSON (state, timestamps, queue position, projected wait)."""
+    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+    if course is None:
+        return JsonResponse({"jobs": [], "needs_reconnect": False, "enabled": False})
+    return JsonResponse(
+        {
+            "jobs": [selectors.job_status(job) for job in selectors.job_list_for_course(course)],
+            "needs_reconnect": selectors.course_needs_reconnect(course),
+            "enabled": course.is_enabled,
+        }
+    )
+
+
+@require_POST
+@lti_role_required(*STAFF)
+def job_retry_view(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+    job = _course_job(request, public_id)
+    try:
+        job = job_retry(job_id=job.pk)
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message, "code": exc.code}, status=409)
+    return JsonResponse(selectors.job_status(job))
+
+
+@require_POST
+@lti_role_required(*STAFF)
+def job_approve_view(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+    job = _course_job(request, public_id)
+    try:
+        job = job_approve(job_id=job.pk, user=request.lti.user)  # type: ignore[attr-defined]
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message, "code": exc.code}, status=409)
+    return JsonResponse(selectors.job_status(job))
+
+
+@require_GET
+@lti_role_required(*STAFF)
+def oauth_start(request: HttpRequest) -> HttpResponse:
+    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+    if course is None:
+        raise Http404("Smart Notes is not set up for this course")
+    try:
+        url = oauth_authorize_url(course=course, lti_user_id=request.lti.user.pk)  # type: ignore[attr-defined]
+    except ApplicationError as exc:
+        return render(
+            request, "canvas_pipeline/oauth_done.html", {"error": exc.message}, status=409
+        )
+    return redirect(url)
+
+
+@require_GET
+def oauth_callback(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("error"):
+        message = "Canvas access was not granted."
+        return render(request, "canvas_pipeline/oauth_done.html", {"error": message}, status=400)
+    try:
+        oauth_complete(code=request.GET.get("code", ""), state=request.GET.get("state", ""))
+    except ApplicationError as exc:
+        return render(
+            request, "canvas_pipeline/oauth_done.html", {"error": exc.message}, status=400
+        )
+    return render(request, "canvas_pipeline/oauth_done.html", {"error": ""})
+
+
+@require_GET
+@lti_role_required()
+def report(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """The full report of one job: for the course's staff, and for the student."""
+    lti = request.lti  # type: ignore[attr-defined]
+    job = _course_job(request, public_id)
+    is_student = bool(lti.user.canvas_user_id) and lti.user.canvas_user_id == job.canvas_user_id
+    if not (lti.roles & set(STAFF) or is_student):
+        raise Http404("No such report")
+    run = job.run
+    return render(
+        request,
+        "canvas_pipeline/report.html",
+        {"job": job, "run": run, "text": run.report_text if run else ""},
+    )
