@@ -13,6 +13,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://smartnotes@127.0.0.1:5432/smartnotes",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SMARTNOTES_BASE_URL": "https://smartnotes.example.edu",
+    # A valid Fernet key (32 url-safe base64 bytes), for tests only.
+    "SMARTNOTES_FIELD_ENCRYPTION_KEY": "dGVzdC1vbmx5LWtleS1ub3QtYS1yZWFsLXNlY3JldCE=",
 }
 
 
