@@ -8,7 +8,6 @@ Labels are integer class ids ``0..num_classes-1``.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 from typing import TypedDict
 
@@ -133,6 +132,4 @@ def expected_calibration_error(
         correct[b] += float(pred == g)
         confidence[b] += conf
     total = len(gold)
-    return sum(
-        abs(correct[b] - confidence[b]) / total for b in range(n_bins) if counts[b]
-    )
+    return sum(abs(correct[b] - confidence[b]) / total for b in range(n_bins) if counts[b])

@@ -29,7 +29,11 @@ VERDICTS: tuple[Verdict, ...] = (
 )
 
 _XNLI = {"0": "supported", "1": "not_enough_evidence", "2": "contradicted"}
-_FEVER = {"SUPPORTS": "supported", "REFUTES": "contradicted", "NOT_ENOUGH_INFO": "not_enough_evidence"}
+_FEVER = {
+    "SUPPORTS": "supported",
+    "REFUTES": "contradicted",
+    "NOT_ENOUGH_INFO": "not_enough_evidence",
+}
 _HEALTHVER = {"supports": "supported", "refutes": "contradicted", "neutral": "not_enough_evidence"}
 # SciFact-RTE's not_entailment items are CONTRADICT rationales (there is no NEI).
 _SCIFACT = {"entailment": "supported", "not_entailment": "contradicted"}
@@ -81,7 +85,9 @@ def load_xnli_en_validation(root: Path) -> list[EvalRow]:
         text = raw.read().decode("utf-8")
     reader = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     return [
-        EvalRow(r["hypothesis"].strip(), (r["premise"].strip(),), _map(_XNLI, r["label"], str(path)))
+        EvalRow(
+            r["hypothesis"].strip(), (r["premise"].strip(),), _map(_XNLI, r["label"], str(path))
+        )
         for r in reader
     ]
 

@@ -93,8 +93,11 @@ def evaluate_all(
         cal = evaluate_rows(rows, [tuple(p) for p in softmax(logits / temperature).tolist()])
         results[name] = {"raw": raw, "calibrated": cal, "pairs": len(pairs), "pairs_per_s": rate}
         print(format_report(name, cal, rate), flush=True)
-        print(f"  ECE before calibration {raw['ece']:.4f}, after (T={temperature:.3f}) "
-              f"{cal['ece']:.4f}", flush=True)
+        print(
+            f"  ECE before calibration {raw['ece']:.4f}, after (T={temperature:.3f}) "
+            f"{cal['ece']:.4f}",
+            flush=True,
+        )
     return results
 
 
@@ -115,7 +118,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     temperature = args.temperature
     if temperature is None:
         calibration = args.model / "calibration.json"
-        temperature = json.loads(calibration.read_text())["temperature"] if calibration.exists() else 1.0
+        temperature = (
+            json.loads(calibration.read_text())["temperature"] if calibration.exists() else 1.0
+        )
     scorer = LogitScorer(args.model)
     results: dict[str, object] = {"temperature": temperature}
     if not args.skip_speed:

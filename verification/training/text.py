@@ -18,7 +18,9 @@ _BRACKET_ESCAPES = {
 _ESCAPE_RE = re.compile("|".join(re.escape(k) for k in _BRACKET_ESCAPES))
 _OPEN_QUOTE_RE = re.compile(r"``\s*")
 _CLOSE_QUOTE_RE = re.compile(r"\s*''")
-_SPACE_BEFORE_RE = re.compile(r"\s+([.,;:!?%)\]}]|'s\b|'S\b|n't\b|N'T\b|'re\b|'ve\b|'ll\b|'d\b|'m\b)")
+_SPACE_BEFORE_RE = re.compile(
+    r"\s+([.,;:!?%)\]}]|'s\b|'S\b|n't\b|N'T\b|'re\b|'ve\b|'ll\b|'d\b|'m\b)"
+)
 _SPACE_AFTER_RE = re.compile(r"([(\[{$])\s+")
 _SPACES_RE = re.compile(r"\s+")
 

@@ -26,12 +26,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--data", type=Path, required=True, metavar="FILE.jsonl")
         parser.add_argument(
-            "--model", type=Path, default=None,
+            "--model",
+            type=Path,
+            default=None,
             help="model directory (default: SMARTNOTES_NLI_MODEL, the shipped model)",
         )
         parser.add_argument("--limit", type=int, default=0, help="score only the first N rows")
         parser.add_argument(
-            "--mode", choices=["nli3", "two_way", "claim"], default=None,
+            "--mode",
+            choices=["nli3", "two_way", "claim"],
+            default=None,
             help="scoring mode (default: inferred from the labels and passages)",
         )
         parser.add_argument("--max-length", type=int, default=128)
