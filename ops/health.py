@@ -29,7 +29,7 @@ def _database() -> ComponentStatus:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return ComponentStatus("database", "ok", connection.vendor)
-    except Exception as exc:  # noqa: BLE001 - any driver error means "down"
+    except Exception as exc:
         return ComponentStatus("database", "down", f"{type(exc).__name__}: {exc}"[:300])
     finally:
         connection.close()
@@ -42,7 +42,7 @@ def _cache() -> ComponentStatus:
         if cache.get("ops:health:probe") != "1":
             return ComponentStatus("cache", "degraded", f"{backend}: value not read back")
         return ComponentStatus("cache", "ok", backend)
-    except Exception as exc:  # noqa: BLE001 - redis-py raises several unrelated types
+    except Exception as exc:
         return ComponentStatus("cache", "degraded", f"{backend}: {type(exc).__name__}: {exc}"[:300])
 
 
@@ -54,7 +54,7 @@ def _broker() -> ComponentStatus:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
             depths = queue_depths(conn, QUEUE_NAMES)
         return ComponentStatus("broker", "ok", conn.transport_cls, {"queue_depth": depths})
-    except Exception as exc:  # noqa: BLE001 - kombu surfaces transport-specific errors
+    except Exception as exc:
         return ComponentStatus("broker", "degraded", f"{type(exc).__name__}: {exc}"[:300])
 
 
@@ -65,7 +65,7 @@ def queue_depths(conn: object, names: tuple[str, ...]) -> dict[str, int]:
     for name in names:
         try:
             depths[name] = int(channel.queue_declare(queue=name, passive=True).message_count)
-        except Exception:  # noqa: BLE001 - a queue never declared yet holds nothing
+        except Exception:
             depths[name] = 0
     return depths
 
@@ -75,7 +75,7 @@ def _workers() -> ComponentStatus:
 
     try:
         beats = fresh_heartbeats()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return ComponentStatus("workers", "degraded", f"heartbeats unreadable: {exc}"[:300])
     finally:
         connection.close()
@@ -104,7 +104,7 @@ def _model() -> ComponentStatus:
             for b in fresh_heartbeats()
             if b.model_device
         ]
-    except Exception:  # noqa: BLE001 - the database check reports the cause
+    except Exception:
         loaded = []
     finally:
         connection.close()

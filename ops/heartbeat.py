@@ -1,5 +1,6 @@
 """Worker heartbeats: each task-running process upserts its row on a timer."""
 
+import contextlib
 import os
 import threading
 from datetime import timedelta
@@ -61,10 +62,9 @@ def start() -> None:
 def stop() -> None:
     _stop.set()
     if _state["hostname"]:
-        try:
+        # The row goes stale by itself if the database is down now.
+        with contextlib.suppress(DatabaseError):
             WorkerHeartbeat.objects.filter(hostname=_state["hostname"], pid=os.getpid()).delete()
-        except DatabaseError:
-            pass
 
 
 def fresh_heartbeats() -> list[WorkerHeartbeat]:

@@ -39,9 +39,7 @@ def configure(*, fmt: str, level: str) -> None:
                     "foreign_pre_chain": [*_SHARED_PROCESSORS, structlog.stdlib.ExtraAdder()],
                 }
             },
-            "handlers": {
-                "console": {"class": "logging.StreamHandler", "formatter": "structured"}
-            },
+            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
             "root": {"handlers": ["console"], "level": level},
             "loggers": {
                 "django.db.backends": {"level": "WARNING"},

@@ -50,7 +50,7 @@ def _platform_origins() -> list[str]:
 
     try:
         return list(frame_ancestor_origins())
-    except Exception:  # noqa: BLE001 - cache/DB outage: serve the page, framed by 'self' only
+    except Exception:
         logger.warning("http.frame_ancestors.unavailable", exc_info=True)
         return []
 

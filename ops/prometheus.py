@@ -23,7 +23,7 @@ class QueueDepthCollector(Collector):
                 conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
                 for name, depth in queue_depths(conn, QUEUE_NAMES).items():
                     gauge.add_metric([name], depth)
-        except Exception:  # noqa: BLE001, S110 - broker down: readiness reports it
+        except Exception:  # noqa: S110 - broker down: readiness reports it
             pass
         yield gauge
 

@@ -67,14 +67,27 @@ def worker_env(transactional_db: None) -> dict[str, str]:
     return env
 
 
-def worker_start(env: dict[str, str], log_path: Path, name: str = "test") -> subprocess.Popen[bytes]:
+def worker_start(
+    env: dict[str, str], log_path: Path, name: str = "test"
+) -> subprocess.Popen[bytes]:
     """A real Celery worker (prefork, one child) on every queue, in its own process group."""
     with log_path.open("ab") as log:
         return subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "smartnotes", "worker",
-                "-Q", "realtime,submissions,gpu,analytics", "-c", "1",
-                "--hostname", f"{name}-{os.getpid()}@%h", "--loglevel", "INFO",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "smartnotes",
+                "worker",
+                "-Q",
+                "realtime,submissions,gpu,analytics",
+                "-c",
+                "1",
+                "--hostname",
+                f"{name}-{os.getpid()}@%h",
+                "--loglevel",
+                "INFO",
             ],
             cwd=REPO,
             env=env,

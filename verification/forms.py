@@ -8,7 +8,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.md,.txt,.html,.htm"}))
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.md,.txt,.html,.htm"})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):  # type: ignore[no-untyped-def]

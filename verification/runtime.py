@@ -23,14 +23,14 @@ class DjangoCacheBackend:
     def get(self, key: str) -> bytes | None:
         try:
             return django_cache.get(f"claim:{key}")
-        except Exception:  # noqa: BLE001 - redis-py raises several unrelated types
+        except Exception:
             logger.warning("verification.cache.unavailable", op="get")
             return None
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         try:
             django_cache.set(f"claim:{key}", value, ttl_s)
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.warning("verification.cache.unavailable", op="set")
 
 

@@ -93,9 +93,7 @@ def corpus_index_get(*, corpus: Corpus):  # type: ignore[no-untyped-def]
     from verification.runtime import verifier_get
 
     materials = list(corpus.materials.order_by("id"))
-    fingerprint = hashlib.sha256(
-        "".join(m.sha256 for m in materials).encode()
-    ).hexdigest()
+    fingerprint = hashlib.sha256("".join(m.sha256 for m in materials).encode()).hexdigest()
     if corpus.index_blob and corpus.version == fingerprint:
         return CorpusIndex.from_bytes(bytes(corpus.index_blob))
     result = ingest_materials(
@@ -130,9 +128,7 @@ def _material_errors(corpus: Corpus):  # type: ignore[no-untyped-def]
     ]
 
 
-def run_create(
-    *, corpus: Corpus, text: str, source: str, enqueue: bool = True
-) -> VerificationRun:
+def run_create(*, corpus: Corpus, text: str, source: str, enqueue: bool = True) -> VerificationRun:
     """A PENDING run, enqueued once the transaction commits.
 
     enqueue=False leaves sending to the caller (the Canvas pipeline runs it
@@ -207,7 +203,10 @@ def run_execute(*, run_id: int) -> bool:
         index = corpus_index_get(corpus=run.corpus)
         verifier = verifier_get()
         report = verifier.verify(
-            run.submission_text, index, material_errors=_material_errors(run.corpus), progress=progress
+            run.submission_text,
+            index,
+            material_errors=_material_errors(run.corpus),
+            progress=progress,
         )
         metrics_export(verifier)
     except VerificationError as exc:
@@ -273,7 +272,10 @@ def runs_requeue_stale() -> int:
 
     now = timezone.now()
     stale = VerificationRun.objects.filter(
-        Q(status=VerificationRun.Status.PENDING, created_at__lt=now - timedelta(seconds=STALE_PENDING_S))
+        Q(
+            status=VerificationRun.Status.PENDING,
+            created_at__lt=now - timedelta(seconds=STALE_PENDING_S),
+        )
         | Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now)
     ).values_list("id", flat=True)[:500]
     ids = list(stale)

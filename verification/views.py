@@ -38,13 +38,13 @@ def demo_form(request: HttpRequest) -> HttpResponse:
         ]
         pasted = form.cleaned_data["material_text"].strip()
         if pasted:
-            uploads.append(services.UploadedMaterial("pasted-materials.txt", pasted.encode(), "text/plain"))
+            uploads.append(
+                services.UploadedMaterial("pasted-materials.txt", pasted.encode(), "text/plain")
+            )
         try:
             essay = _essay_text(form)
             corpus = services.corpus_create(name="Demo materials", files=uploads)
-            run = services.run_create(
-                corpus=corpus, text=essay, source=VerificationRun.Source.DEMO
-            )
+            run = services.run_create(corpus=corpus, text=essay, source=VerificationRun.Source.DEMO)
         except services.ApplicationError as exc:
             error = exc.message
         else:

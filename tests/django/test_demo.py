@@ -63,11 +63,19 @@ def test_status_json_reports_progress_while_queued(client):
 
     body = client.get(reverse("verification:demo-run-status", args=[run.public_id])).json()
 
-    assert body == {"status": "pending", "stage": "", "progress": 0.0, "finished": False, "error": ""}
+    assert body == {
+        "status": "pending",
+        "stage": "",
+        "progress": 0.0,
+        "finished": False,
+        "error": "",
+    }
 
 
 def test_finished_report_escapes_html_from_the_essay(client, verifier_settings):
-    run = RunFactory(submission_text="<script>alert('x')</script> Photosynthesis requires light energy.")
+    run = RunFactory(
+        submission_text="<script>alert('x')</script> Photosynthesis requires light energy."
+    )
     MaterialFactory(corpus=run.corpus)
     services.run_execute(run_id=run.id)
 

@@ -59,7 +59,9 @@ def test_check_deploy_is_clean_with_production_variables():
 
 def test_debug_is_off_unless_asked():
     result = _manage(
-        "shell", "-c", "from django.conf import settings; print(settings.DEBUG)",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
         env_overrides={},
     )
 

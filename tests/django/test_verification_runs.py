@@ -112,11 +112,17 @@ def test_an_unreadable_material_is_reported_and_the_rest_still_used(verifier_set
     corpus = services.corpus_create(
         name="mixed",
         files=[
-            services.UploadedMaterial("notes.pdf", pdf_bytes(MATERIALS_TEXT.split("\n\n")), "application/pdf"),
-            services.UploadedMaterial("broken.pdf", b"%PDF-1.7 this is not really a pdf", "application/pdf"),
+            services.UploadedMaterial(
+                "notes.pdf", pdf_bytes(MATERIALS_TEXT.split("\n\n")), "application/pdf"
+            ),
+            services.UploadedMaterial(
+                "broken.pdf", b"%PDF-1.7 this is not really a pdf", "application/pdf"
+            ),
         ],
     )
-    run = services.run_create(corpus=corpus, text="Photosynthesis requires light energy.", source="demo")
+    run = services.run_create(
+        corpus=corpus, text="Photosynthesis requires light energy.", source="demo"
+    )
 
     services.run_execute(run_id=run.id)
 

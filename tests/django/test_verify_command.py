@@ -21,7 +21,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
     }
     paths["pdf"].write_bytes(pdf_bytes(paragraphs[:2]))
     paths["docx"].write_bytes(docx_bytes("Cellular respiration", paragraphs[3:]))
-    paths["md"].write_text("# Discovery\n\nIn 1779 Jan Ingenhousz showed that plants need sunlight.\n")
+    paths["md"].write_text(
+        "# Discovery\n\nIn 1779 Jan Ingenhousz showed that plants need sunlight.\n"
+    )
     paths["corrupt"].write_bytes(b"%PDF-1.7\n garbage")
     paths["essay"].write_text(ESSAY_TEXT)
     return paths
@@ -30,7 +32,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def _verify(files: dict[str, Path], *extra: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     materials = [str(files[k]) for k in ("pdf", "docx", "md", "corrupt")]
-    call_command("verify", *extra, "--materials", *materials, str(files["essay"]), stdout=out, stderr=err)
+    call_command(
+        "verify", *extra, "--materials", *materials, str(files["essay"]), stdout=out, stderr=err
+    )
     return out.getvalue(), err.getvalue()
 
 
@@ -42,13 +46,20 @@ def test_verify_prints_the_comment_text_and_reports_the_corrupt_file(files, veri
     assert "biology.pdf" in out or "respiration.docx" in out or "history.md" in out
 
 
-def test_verify_json_has_a_verdict_confidence_evidence_and_reasons_per_claim(files, verifier_settings):
+def test_verify_json_has_a_verdict_confidence_evidence_and_reasons_per_claim(
+    files, verifier_settings
+):
     out, _ = _verify(files, "--format", "json")
 
     report = json.loads(out)
     assert report["claims"]
     for claim in report["claims"]:
-        assert claim["label"] in {"supported", "partially_supported", "contradicted", "not_enough_evidence"}
+        assert claim["label"] in {
+            "supported",
+            "partially_supported",
+            "contradicted",
+            "not_enough_evidence",
+        }
         assert 0 <= claim["confidence"] <= 1
         assert isinstance(claim["reasons"], list)
     assert report["limitations"]

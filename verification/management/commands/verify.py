@@ -22,17 +22,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--materials", nargs="+", required=True, type=Path, metavar="FILE",
+            "--materials",
+            nargs="+",
+            required=True,
+            type=Path,
+            metavar="FILE",
             help="course materials: PDF, DOCX, HTML, Markdown or text",
         )
         parser.add_argument(
-            "submission", type=Path, nargs="?",
-            help="the essay (text, HTML, PDF or DOCX); after --materials, the last path is the essay",
+            "submission",
+            type=Path,
+            nargs="?",
+            help="the essay (text, HTML, PDF or DOCX); else the last path after --materials",
         )
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args: object, **options: object) -> None:
-        from verification.engine import MaterialFile, VerificationError, ingest_materials, render_text
+        from verification.engine import (
+            MaterialFile,
+            VerificationError,
+            ingest_materials,
+            render_text,
+        )
         from verification.runtime import verifier_get
 
         materials: list[Path] = list(options["materials"])  # type: ignore[call-overload]
@@ -45,14 +56,18 @@ class Command(BaseCommand):
         except services.ApplicationError as exc:
             raise CommandError(exc.message) from exc
         uploads = [_upload(p) for p in materials]
-        result = ingest_materials(MaterialFile(u.name, u.data, u.content_type or None) for u in uploads)
+        result = ingest_materials(
+            MaterialFile(u.name, u.data, u.content_type or None) for u in uploads
+        )
         for error in result.errors:
             self.stderr.write(f"skipped {error.file_name}: {error.message}")
         if not result.passages:
             raise CommandError("none of the materials could be read; nothing to verify against")
         try:
             verifier = verifier_get()
-            report = verifier.verify(text, verifier.index(result.passages), material_errors=result.errors)
+            report = verifier.verify(
+                text, verifier.index(result.passages), material_errors=result.errors
+            )
         except VerificationError as exc:
             raise CommandError(str(exc)) from exc
         if options["format"] == "json":
