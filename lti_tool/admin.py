@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from lti_tool.models import (
     Deployment,
@@ -24,6 +25,7 @@ class PlatformAdmin(admin.ModelAdmin):
     search_fields = ("name", "issuer", "client_id")
     readonly_fields = ("tool_platform_guid", "created_at", "updated_at")
     inlines = [DeploymentInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ToolKey)

@@ -7,6 +7,7 @@ confirmation page closes the dialog (`{subject: "org.imsglobal.lti.close"}`).
 """
 
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,13 +24,34 @@ _PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configur
 
 
 class RegistrationError(Exception):
-    pass
+    """Registration failed; `status` is 400 for a refused request, 502 for a platform error."""
+
+    def __init__(self, message: str, *, status: int = 502) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True, slots=True)
 class Registered:
     result: PlatformRegistered
     platform_origin: str
+
+
+def _check_url(url: str, what: str) -> None:
+    """Refuse hosts outside LTI_DYNAMIC_REGISTRATION_HOSTS (and plain http in production):
+    the registration URL is public, so the server must not fetch arbitrary URLs."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        raise RegistrationError(f"The {what} {url!r} is not an http(s) URL.", status=400)
+    if settings.IS_PRODUCTION and parts.scheme != "https":
+        raise RegistrationError(f"The {what} {url!r} must use https.", status=400)
+    patterns = settings.LTI_DYNAMIC_REGISTRATION_HOSTS
+    if not any(fnmatch(host, p.lower()) for p in patterns):
+        raise RegistrationError(
+            f"The {what} host {host!r} is not allowed; add it to LTI_DYNAMIC_REGISTRATION_HOSTS.",
+            status=400,
+        )
 
 
 def _get_json(url: str, token: str) -> dict[str, Any]:
@@ -93,6 +115,7 @@ def dynamic_registration_complete(
     *, openid_configuration: str, registration_token: str
 ) -> Registered:
     """Read the platform configuration, register with it, and store the platform."""
+    _check_url(openid_configuration, "openid_configuration URL")
     config = _get_json(openid_configuration, registration_token)
     missing = [
         k
@@ -107,6 +130,7 @@ def dynamic_registration_complete(
     ]
     if missing:
         raise RegistrationError(f"The platform configuration lacks {', '.join(missing)}.")
+    _check_url(config["registration_endpoint"], "registration endpoint")
     body = tool_registration_request(config)
     headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
     try:

@@ -18,7 +18,8 @@ Public API (what other apps use):
   Attributes: ``launch`` (the `Launch` row), ``platform``, ``user`` (`LtiUser`),
   ``context`` (`LtiContext` or None), ``resource_link``, ``roles`` (frozenset of
   `AppRole`), ``is_instructor`` (Instructor or TA), ``is_learner``, ``is_admin``,
-  ``return_url``, ``token``, ``claims``, and ``url(name, *args, **kwargs)``
+  ``return_url``, ``token``, ``claims``, ``custom``, ``placement`` (Canvas),
+  ``platform_notification_service``, and ``url(name, *args, **kwargs)``
   (a reversed URL carrying the token).
 - ``lti_tool.decorators.lti_role_required(*roles)`` and ``lti_launch_required``.
 - Template tags (``{% load lti_tool %}``): ``{% lti_url 'app:name' arg %}``,
@@ -76,7 +77,10 @@ class AbsentLaunch:
     is_instructor = is_learner = is_admin = False
     token = ""
     return_url = ""
+    placement = ""
     claims: dict[str, Any] = {}
+    custom: dict[str, str] = {}
+    platform_notification_service: dict[str, Any] = {}
 
     def __bool__(self) -> bool:
         return False
@@ -142,6 +146,22 @@ class LtiLaunch:
     def return_url(self) -> str:
         presentation = self.claims.get(Claim.LAUNCH_PRESENTATION) or {}
         return str(presentation.get("return_url", ""))
+
+    @property
+    def placement(self) -> str:
+        """Canvas placement that launched the tool (e.g. "course_navigation"), or ""."""
+        return str(self.claims.get(Claim.CANVAS_PLACEMENT, "") or "")
+
+    @property
+    def platform_notification_service(self) -> dict[str, Any]:
+        """The platform notification service claim (Asset Processor notices), or {}."""
+        return dict(self.claims.get(Claim.PLATFORM_NOTIFICATION_SERVICE) or {})
+
+    @property
+    def custom(self) -> dict[str, str]:
+        """Custom parameters; Canvas variables it could not substitute are dropped."""
+        raw = self.claims.get(Claim.CUSTOM) or {}
+        return {k: str(v) for k, v in raw.items() if not str(v).startswith("$")}
 
     def url(self, name: str, *args: Any, **kwargs: Any) -> str:
         """Reverse a URL name and add this launch's token."""

@@ -229,7 +229,7 @@ def register(request: HttpRequest) -> HttpResponse:
             request,
             "lti_tool/error.html",
             {"message": str(exc), "code": "registration"},
-            status=502,
+            status=exc.status,
         )
     logger.info("lti.registration.completed", platform_id=registered.result.platform.pk)
     return render(

@@ -241,6 +241,13 @@ SILENCED_SYSTEM_CHECKS = ["security.W002"]
 # (docs/decisions/0004-lti-sessions.md); this is its lifetime.
 # ---------------------------------------------------------------------------
 LTI_SESSION_TOKEN_MAX_AGE_S = env.int("LTI_SESSION_TOKEN_MAX_AGE_S", default=2 * 3600)
+# Hosts whose openid_configuration /lti/register/ will fetch and register with
+# (fnmatch patterns). Anyone can open that URL, so production limits it to Canvas.
+# https://www.imsglobal.org/spec/lti-dr/v1p0#security-considerations
+LTI_DYNAMIC_REGISTRATION_HOSTS = env.list(
+    "LTI_DYNAMIC_REGISTRATION_HOSTS",
+    default=["*.instructure.com", "*.canvaslms.com"] if IS_PRODUCTION else ["*"],
+)
 
 # ---------------------------------------------------------------------------
 # Canvas submission pipeline (docs/canvas-setup.md, docs/decisions/0005-canvas-pipeline.md)

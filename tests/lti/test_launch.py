@@ -1,6 +1,6 @@
 """Role launches end to end: platform library -> OIDC login -> launch -> landing."""
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -72,3 +72,27 @@ def test_forged_token_is_refused(client, platform):
 def test_frame_ancestors_include_registered_platform(client, platform):
     response = client.get("/course/")
     assert platform.issuer in response["Content-Security-Policy"]
+
+
+def test_request_lti_exposes_canvas_claims(client, platform):
+    from lti_tool.sessions import launch_from_token
+
+    _, token = _landing(full_launch(client, platform, "learner"))
+    lti = launch_from_token(token)
+    assert lti.placement == "course_navigation"
+    assert lti.custom["canvas_course_id"] == "7"
+    assert "canvas_assignment_id" not in lti.custom
+    assert lti.return_url == "https://canvas.example.edu/courses/7"
+    assert lti.url("analytics:my-feedback") == "/course/my-feedback/?" + urlencode(
+        {"lti_session": token}
+    )
+
+
+def test_admin_pages_render(admin_client, platform):
+    for path in (
+        "/admin/lti_tool/platform/",
+        "/admin/lti_tool/platform/1/change/",
+        "/admin/lti_tool/toolkey/",
+        "/admin/lti_tool/launch/",
+    ):
+        assert admin_client.get(path).status_code == 200, path

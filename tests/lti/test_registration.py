@@ -127,3 +127,15 @@ def test_deployment_created_at_install_is_accepted_after_registration(
     lms = dataclasses.replace(platform, client_id="dyn-client-1", deployment_id="42:installed")
     assert full_launch(client, lms, "learner").status_code == 302
     assert list(registered.deployments.values_list("deployment_id", flat=True)) == ["42:installed"]
+
+
+def test_registration_host_outside_allow_list_is_not_fetched(client, platform_server, settings, db):
+    settings.LTI_DYNAMIC_REGISTRATION_HOSTS = ["*.instructure.com"]
+    before = len(platform_server.requests)
+    response = client.get(
+        "/lti/register/",
+        {"openid_configuration": platform_server.url + "/.well-known/openid-configuration"},
+    )
+    assert response.status_code == 400
+    assert "LTI_DYNAMIC_REGISTRATION_HOSTS" in response.content.decode()
+    assert len(platform_server.requests) == before
