@@ -89,6 +89,12 @@ def _retry_after(response: requests.Response | None) -> float | None:
     return float(value) if value.replace(".", "", 1).isdigit() else None
 
 
+def _raw(obj: Any) -> dict[str, Any]:
+    """The JSON a canvasapi object was built from (it adds `<name>_date` copies of dates)."""
+    values = {k: v for k, v in vars(obj).items() if k != "_requester"}
+    return {k: v for k, v in values.items() if not (k.endswith("_date") and k[:-5] in values)}
+
+
 @dataclass
 class CanvasClient:
     """One token against one Canvas; methods return the API's JSON as dicts."""
@@ -144,7 +150,7 @@ class CanvasClient:
             user_id,
             include=["submission_history", "submission_comments"],
         )
-        return dict(submission._attributes)
+        return _raw(submission)
 
     def submissions_list(
         self, *, course_id: int, assignment_id: int, submitted_since: str
@@ -156,7 +162,7 @@ class CanvasClient:
             pages = assignment.get_submissions(
                 include=["submission_history"], submitted_since=submitted_since, per_page=100
             )
-            return [dict(s._attributes) for s in pages]
+            return [_raw(s) for s in pages]
 
         return self._call("submissions", fetch)
 
@@ -169,7 +175,7 @@ class CanvasClient:
             {"id": 0, "course_id": course_id, "assignment_id": assignment_id, "user_id": user_id},
         )
         self._call("comment", submission.edit, comment={"text_comment": text, "attempt": attempt})
-        return dict(submission._attributes)
+        return _raw(submission)
 
     def file_download(self, url: str, *, max_bytes: int) -> bytes:
         """An attachment's bytes, following Canvas's redirect to file storage.

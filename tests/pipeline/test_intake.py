@@ -1,0 +1,176 @@
+"""Live Events intake: what is accepted, what is ignored, what is rejected."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from canvas_pipeline.ids import canvas_id_local, canvas_id_relative, canvas_id_shard
+from canvas_pipeline.models import CanvasAssignment, LiveEvent, SubmissionJob
+from tests.pipeline.conftest import ASSIGNMENT, KID, STUDENT, SUBMISSION, event_payload, sign
+
+pytestmark = [pytest.mark.django_db]
+URL = "/canvas/events/"
+
+
+def post(client, body: bytes, url: str = URL):
+    return client.post(url, data=body, content_type="application/jwt")
+
+
+def test_global_ids_normalise_to_local_ids():
+    assert canvas_id_local("70000000000101") == 101
+    assert canvas_id_shard("70000000000101") == 7
+    assert canvas_id_local(101) == 101
+    assert canvas_id_relative("70000000000303", shard=7) == "303"
+    assert canvas_id_relative("90000000000303", shard=7) == "90000000000303"
+    with pytest.raises(ValueError, match="not a Canvas id"):
+        canvas_id_local("abc")
+
+
+def test_a_signed_submission_event_creates_one_job_and_enqueues_it(
+    client, course, signed_event, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post(client, signed_event())
+
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "accepted"
+    job = SubmissionJob.objects.get()
+    assert (job.canvas_submission_id, job.attempt, job.canvas_user_id) == (
+        SUBMISSION,
+        1,
+        str(STUDENT),
+    )
+    assert job.assignment.canvas_assignment_id == ASSIGNMENT
+    assert job.state == SubmissionJob.State.RECEIVED
+    event = LiveEvent.objects.get()
+    assert event.is_signed and event.job == job
+    assert event.idempotency_key == f"{course.installation_id}:{SUBMISSION}:1:submission_created"
+    assert len(callbacks) == 1
+
+
+def test_repeated_deliveries_collapse_onto_one_job_and_one_event(
+    client, course, signed_event, django_capture_on_commit_callbacks
+):
+    body = signed_event()
+    with django_capture_on_commit_callbacks() as callbacks:
+        answers = [post(client, body).json()["status"] for _ in range(3)]
+
+    assert answers == ["accepted", "duplicate", "duplicate"]
+    assert SubmissionJob.objects.count() == 1
+    assert LiveEvent.objects.count() == 1
+    assert len(callbacks) == 1
+
+
+def test_submission_updated_for_the_same_attempt_reuses_the_job(client, course, signed_event):
+    post(client, signed_event())
+    response = post(client, signed_event(metadata={"event_name": "submission_updated"}))
+
+    assert response.json()["status"] == "duplicate"
+    assert SubmissionJob.objects.count() == 1
+    assert LiveEvent.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("build", "status", "reason"),
+    [
+        ("wrong_key", 401, "bad_signature"),
+        ("unknown_kid", 401, "unknown_kid"),
+        ("malformed_json", 400, "malformed_json"),
+        ("malformed_jwt", 400, "malformed_jwt"),
+        ("oversized", 413, "too_large"),
+        ("unsigned", 401, "unsigned_not_allowed"),
+        ("hs256", 401, "bad_jwt_header"),
+    ],
+)
+def test_bad_events_are_rejected_without_a_job(
+    client, course, events_key, other_key, build, status, reason
+):
+    payload = event_payload()
+    body = {
+        "wrong_key": lambda: sign(payload, other_key),
+        "unknown_kid": lambda: sign(payload, events_key, kid="not-in-jwks"),
+        "malformed_json": lambda: b'{"metadata": {"event_name": ',
+        "malformed_jwt": lambda: b"eyJhbGciOi.not-a-jwt",
+        "oversized": lambda: b"{" + b" " * (64 * 1024 + 1) + b"}",
+        "unsigned": lambda: json.dumps(payload).encode(),
+        "hs256": lambda: (
+            __import__("jwt")
+            .encode(payload, "s" * 32, algorithm="HS256", headers={"kid": KID})
+            .encode()
+        ),
+    }[build]()
+
+    response = post(client, body)
+
+    assert (response.status_code, response.json()["reason"]) == (status, reason)
+    assert not SubmissionJob.objects.exists()
+    assert not LiveEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        (
+            {"metadata": {"root_account_uuid": "other", "root_account_lti_guid": "other"}},
+            "unknown_tenant",
+        ),
+        ({"metadata": {"event_time": "2026-01-01T00:00:00Z"}}, "expired"),
+        ({"metadata": {"event_name": "grade_change"}}, "event_name"),
+        ({"workflow_state": "unsubmitted"}, "not_submitted"),
+        ({"metadata": {"context_id": "70000000000999"}}, "course_not_enabled"),
+    ],
+)
+def test_irrelevant_events_are_acknowledged_and_ignored(client, course, events_key, kwargs, reason):
+    response = post(client, sign(event_payload(**kwargs), events_key))
+
+    assert (response.status_code, response.json()) == (202, {"status": "ignored", "reason": reason})
+    assert not SubmissionJob.objects.exists()
+
+
+def test_a_disabled_course_ignores_its_events(client, course, signed_event):
+    course.is_enabled = False
+    course.save()
+
+    assert post(client, signed_event()).json()["reason"] == "course_not_enabled"
+
+
+def test_a_disabled_assignment_ignores_its_events(client, course, signed_event):
+    CanvasAssignment.objects.create(
+        course=course, canvas_assignment_id=ASSIGNMENT, is_enabled=False
+    )
+
+    assert post(client, signed_event()).json()["reason"] == "assignment_not_enabled"
+
+
+def test_the_tenant_is_found_by_lti_guid_when_the_uuid_is_absent(client, course, events_key):
+    payload = event_payload(metadata={"root_account_uuid": None})
+
+    assert post(client, sign(payload, events_key)).json()["status"] == "accepted"
+
+
+def test_unsigned_events_need_the_setting_and_the_secret_path(client, course):
+    installation = course.installation
+    body = json.dumps(event_payload()).encode()
+    secret_url = reverse("canvas_pipeline:events-secret", args=[installation.secret_path_token])
+
+    assert post(client, body, secret_url).status_code == 401  # setting off
+    installation.allow_unsigned = True
+    installation.save()
+    assert post(client, body).status_code == 401  # plain URL
+    assert post(client, body, "/canvas/events/wrong-token/").status_code == 401
+    assert post(client, body, secret_url).json()["status"] == "accepted"
+    assert LiveEvent.objects.get().is_signed is False
+
+
+def test_other_submission_types_become_skipped_jobs(client, course, signed_event):
+    response = post(client, signed_event(submission_type="online_url"))
+
+    assert response.json()["status"] == "accepted"
+    job = SubmissionJob.objects.get()
+    assert job.state == SubmissionJob.State.SKIPPED
+    assert "online_url" in job.error_message
+
+
+def test_get_is_not_allowed(client, course):
+    assert client.get(URL).status_code == 405
