@@ -114,3 +114,14 @@ def test_gpu_failure_falls_back_to_cpu_and_is_counted(
     assert scorer.device == "cpu"
     assert "verification.nli.gpu_fallback" in caplog.text
     assert [s.entailment for s in scores] == pytest.approx([s.entailment for s in expected])
+
+
+def test_batches_are_sorted_by_length(tiny_nli_dir: Path) -> None:
+    scorer = HfNliScorer(tiny_nli_dir, device="cpu", batch_size=2)
+    pairs = [
+        ("the cat sat on the mat . " * 5, "a cat ."),
+        ("dna .", "a cell ."),
+        ("sun .", "light ."),
+    ]
+    batches = scorer.preprocess(pairs)
+    assert [indices for indices, _ in batches] == [[2, 1], [0]]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from verification.engine.errors import IndexFormatError
+from verification.engine.errors import IndexFormatError, ModelLoadError
 from verification.engine.retrieval import (
     CorpusIndex,
     SentenceTransformerEmbedder,
@@ -76,3 +78,8 @@ def test_corpus_version_changes_with_content(
         [*index.passages[:-1], Passage("p3", "Ice melts.", SourceLocation("n"))], minilm_embedder
     )
     assert changed.corpus_version != index.corpus_version
+
+
+def test_missing_embedding_model_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        SentenceTransformerEmbedder(tmp_path / "missing")

@@ -161,7 +161,9 @@ def probabilities_to_scores(probs: Sequence[float], mapping: LabelMapping) -> Nl
     if total <= 0.0:
         return NliScores(entailment=0.0, neutral=1.0, contradiction=0.0)
     return NliScores(
-        entailment=entailment / total, neutral=neutral / total, contradiction=contradiction / total
+        entailment=min(1.0, entailment / total),
+        neutral=min(1.0, neutral / total),
+        contradiction=min(1.0, contradiction / total),
     )
 
 

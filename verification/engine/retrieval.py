@@ -314,7 +314,7 @@ def retrieve(
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:top_k]
         results.append(
             [
-                RetrievalHit(i, float(row[i]), rank, score)
+                RetrievalHit(i, min(1.0, max(-1.0, float(row[i]))), rank, score)
                 for rank, (i, score) in enumerate(best, start=1)
             ]
         )
