@@ -275,6 +275,33 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def _tool_key_pems() -> tuple[str, str]:
+    from lti_tool.keys import _generate_pem_pair
+
+    return _generate_pem_pair()
+
+
+@pytest.fixture(autouse=True)
+def _tool_key(request: pytest.FixtureRequest, _tool_key_pems: tuple[str, str]) -> None:
+    """One tool key pair per run, stored for each test: RSA generation is the slow part."""
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from lti_tool.keys import public_jwk
+    from lti_tool.models import ToolKey
+
+    private, public = _tool_key_pems
+    ToolKey.objects.get_or_create(
+        kid=public_jwk(public)["kid"],
+        defaults={"private_key_pem": private, "public_key_pem": public, "is_active": True},
+    )
+
+
 def oidc_login(client: Client, lms: Platform, **extra: str) -> dict[str, str]:
     """Run the tool's OIDC login; return the auth request params the tool sent."""
     url = lms.login_url(**extra)
