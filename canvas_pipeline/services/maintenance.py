@@ -33,8 +33,13 @@ def jobs_requeue_stale(*, received_older_than_s: float = STALE_RECEIVED_S) -> in
         | Q(state=State.FETCHING, lease_expires_at__lt=now),
         # A verification whose message was lost, or whose worker died (run lease lapsed).
         "verify": Q(state=State.QUEUED, state_changed_at__lte=old)
-        | Q(state=State.VERIFYING, state_changed_at__lte=now - timedelta(seconds=RUN_LEASE_S))
-        & (~Q(run__status=VerificationRun.Status.RUNNING) | Q(run__lease_expires_at__lt=now)),
+        | Q(
+            state=State.VERIFYING,
+            run__status=VerificationRun.Status.RUNNING,
+            run__lease_expires_at__lt=now,
+        )
+        | Q(state=State.VERIFYING, state_changed_at__lte=old)
+        & ~Q(run__status=VerificationRun.Status.RUNNING),
         "post": Q(state=State.POSTING, state_changed_at__lte=old)
         & ~Q(posting__claim_expires_at__gt=now),
     }
