@@ -18,7 +18,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import handlers, keys
 from lti_tool.canvas_config import canvas_config, tool_urls
-from lti_tool.claims import AppRole
+from lti_tool.claims import AppRole, MessageType
 from lti_tool.decorators import lti_launch_required, lti_role_required
 from lti_tool.deep_linking import DeepLinkError, deep_link_choices, deep_link_response_build
 from lti_tool.dynamic_registration import RegistrationError, dynamic_registration_complete
@@ -185,6 +185,9 @@ def launch_verify(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def deep_link(request: HttpRequest) -> HttpResponse:
     lti = request.lti  # type: ignore[attr-defined]
+    if lti.launch.message_type != MessageType.DEEP_LINKING:
+        context = {"message": "Add Smart Notes from assignment or link selection.", "code": "dl"}
+        return render(request, "lti_tool/error.html", context, status=400)
     if request.method == "POST":
         try:
             return_url, token = deep_link_response_build(

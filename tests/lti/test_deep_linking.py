@@ -5,8 +5,10 @@ import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
-from django.test import Client
+from django.template import Context, Template
+from django.test import Client, RequestFactory
 
+from lti_tool.sessions import launch_from_token
 from tests.lti.conftest import full_launch
 
 
@@ -58,13 +60,29 @@ def test_form_post_without_token_is_refused(platform):
     assert client.post("/lti/deep-link/", {"choice": "course"}).status_code == 403
 
 
-def test_in_frame_links_carry_the_token(client, platform):
+def test_in_frame_navigation_with_token_only(client, platform):
     response = full_launch(client, platform, "instructor")
     client.cookies.clear()
-    page = client.get(response["Location"])
-    link = unescape(re.search(r'<a href="([^"]+)">Refresh</a>', page.content.decode()).group(1))
-    assert "lti_session=" in link
-    assert client.get(link).status_code == 200
+    assert client.get(response["Location"]).status_code == 200
+    lti = launch_from_token(parse_qs(urlsplit(response["Location"]).query)["lti_session"][0])
+    for name in ("analytics:course", "lti_tool:deep-link"):
+        page = client.get(lti.url(name))
+        # A resource-link launch reaches the course page but not the deep-link picker.
+        assert page.status_code == (200 if name == "analytics:course" else 400), name
+
+
+def test_template_tags_carry_the_token(client, platform):
+    response = full_launch(client, platform, "instructor")
+    token = parse_qs(urlsplit(response["Location"]).query)["lti_session"][0]
+    request = RequestFactory().get("/")
+    request.lti = launch_from_token(token)
+    html = Template(
+        "{% load lti_tool %}<a href=\"{% lti_url 'analytics:course' %}\">x</a>"
+        "<form>{% lti_session_input %}</form>"
+    ).render(Context({"request": request}))
+    link = unescape(re.search(r'href="([^"]+)"', html).group(1))
+    assert parse_qs(urlsplit(link).query)["lti_session"] == [token]
+    assert f'<input type="hidden" name="lti_session" value="{token}">' in html
 
 
 def test_learner_cannot_deep_link(client, platform):
