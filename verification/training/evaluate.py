@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,7 @@ class LogitScorer:
         return out
 
 
-def pairs_per_second(scorer: LogitScorer, tokens: int, n: int = 256, batch_size: int = 32) -> float:
+def pairs_per_second(scorer: LogitScorer, tokens: int, n: int = 128, batch_size: int = 32) -> float:
     """Throughput on pairs padded/truncated to exactly ``tokens`` tokens."""
     torch = scorer.torch
     ids = torch.randint(1000, 20000, (batch_size, tokens))
@@ -78,26 +79,42 @@ def pairs_per_second(scorer: LogitScorer, tokens: int, n: int = 256, batch_size:
 
 
 def evaluate_all(
-    scorer: LogitScorer, data_root: Path, temperature: float, limit: int = 0
+    scorer: LogitScorer,
+    data_root: Path,
+    temperature: float,
+    *,
+    sets: Sequence[str],
+    max_rows: int = 0,
+    on_result: Callable[[dict[str, dict]], None] | None = None,
 ) -> dict[str, dict]:
-    results = {}
-    for name, loader in EVAL_SETS.items():
-        rows = loader(data_root)
-        if limit:
-            rows = rows[:limit]
+    """Evaluate each set; ``max_rows`` keeps a seeded random sample of larger sets."""
+    results: dict[str, dict] = {}
+    for name in sets:
+        rows = EVAL_SETS[name](data_root)
+        total_rows = len(rows)
+        if max_rows and len(rows) > max_rows:
+            rows = random.Random(0).sample(rows, max_rows)  # noqa: S311 (seeded sample)
         pairs = flatten_pairs(rows)
         started = time.perf_counter()
         logits = scorer.logits(pairs)
         rate = len(pairs) / (time.perf_counter() - started)
         raw = evaluate_rows(rows, [tuple(p) for p in softmax(logits).tolist()])
         cal = evaluate_rows(rows, [tuple(p) for p in softmax(logits / temperature).tolist()])
-        results[name] = {"raw": raw, "calibrated": cal, "pairs": len(pairs), "pairs_per_s": rate}
+        results[name] = {
+            "raw": raw,
+            "calibrated": cal,
+            "pairs": len(pairs),
+            "rows_in_set": total_rows,
+            "pairs_per_s": rate,
+        }
         print(format_report(name, cal, rate), flush=True)
         print(
             f"  ECE before calibration {raw['ece']:.4f}, after (T={temperature:.3f}) "
             f"{cal['ece']:.4f}",
             flush=True,
         )
+        if on_result is not None:
+            on_result(results)
     return results
 
 
@@ -107,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--temperature", type=float)
-    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--max-rows", type=int, default=0, help="seeded sample per set")
+    parser.add_argument("--sets", nargs="*", choices=sorted(EVAL_SETS), default=list(EVAL_SETS))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args(argv)
@@ -126,10 +144,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.skip_speed:
         results["pairs_per_s"] = {t: pairs_per_second(scorer, t) for t in (64, 128)}
         print(f"CPU pairs/s: {results['pairs_per_s']}", flush=True)
-    results["sets"] = evaluate_all(scorer, args.data, temperature, args.limit)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2))
+
+    def write(sets: dict[str, dict]) -> None:
+        results["sets"] = sets
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(results, indent=2))
+
+    evaluate_all(
+        scorer, args.data, temperature, sets=args.sets, max_rows=args.max_rows, on_result=write
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import random
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -65,7 +66,7 @@ class TrainConfig:
     # Wall-clock budget: the linear decay is re-planned every few hundred steps
     # so that training ends (fully decayed) by the deadline on a shared CPU.
     replan_every: int = 50
-    checkpoint_every: int = 600
+    checkpoint_every: int = 150
 
 
 def base_model_path() -> str:
@@ -215,6 +216,10 @@ class _RunState:
     deadline: float = 0.0
     window_start: float = 0.0
     window_step: int = 0
+    # Set from signal handlers: SIGUSR1 asks for a checkpoint, SIGTERM/SIGINT
+    # for a clean stop (validation + checkpoint) at the end of the current step.
+    checkpoint_requested: bool = False
+    stop_requested: bool = False
 
 
 def _replan(state: _RunState, plan: DeadlineSchedule, epochs_left: int) -> None:
@@ -225,6 +230,18 @@ def _replan(state: _RunState, plan: DeadlineSchedule, epochs_left: int) -> None:
     seconds_left = state.deadline - now - 90 * epochs_left
     plan.replan(state.step, max(0, int(seconds_left * rate)))
     state.window_start, state.window_step = now, state.step
+
+
+def _install_signal_handlers(state: _RunState) -> None:
+    def checkpoint(signum: int, frame: object) -> None:
+        state.checkpoint_requested = True
+
+    def stop(signum: int, frame: object) -> None:
+        state.stop_requested = True
+
+    signal.signal(signal.SIGUSR1, checkpoint)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 def _train_epoch(model, batches, data, optimizer, scheduler, plan, state, config, epoch):
@@ -261,8 +278,12 @@ def _train_epoch(model, batches, data, optimizer, scheduler, plan, state, config
                 state.step * config.batch_size / elapsed,
                 elapsed / 60,
             )
-        if state.step % config.checkpoint_every == 0:
+        if state.step % config.checkpoint_every == 0 or state.checkpoint_requested:
+            state.checkpoint_requested = False
             save(f"step-{state.step}", None)
+        if state.stop_requested:
+            logger.info("stop requested at step %d", state.step)
+            break
     return losses
 
 
@@ -325,6 +346,7 @@ def train(
     state = _RunState(
         started=now, deadline=now + deadline_s if deadline_s else 0.0, window_start=now
     )
+    _install_signal_handlers(state)
     for epoch in range(1, config.epochs + 1):
         batches = length_grouped_batches(
             lengths, config.batch_size, config.length_group_batches, rng
@@ -339,8 +361,8 @@ def train(
         logger.info("epoch %d validation %s", epoch, json.dumps(report))
         save(f"epoch-{epoch}", report)
         np.save(out_dir / f"epoch-{epoch}" / "validation_logits.npy", logits)
-        if state.step >= plan.total:
-            logger.info("schedule finished at step %d (epoch %d)", state.step, epoch)
+        if state.step >= plan.total or state.stop_requested:
+            logger.info("training ended at step %d (epoch %d)", state.step, epoch)
             break
 
 
