@@ -1,18 +1,345 @@
-"""Course and learner pages inside the Canvas iframe. Minimal until the
-dashboards issue (#8) fills them; access is checked by lti_role_required."""
+"""Dashboards inside the Canvas iframe. Thin: every view is wrapped by
+analytics.access.course_view (course + role from the launch), calls one
+selector or service and renders. Cookieless: links and redirects carry the
+launch token (request.lti.url / {% lti_url %})."""
 
-from django.http import HttpRequest, HttpResponse
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
 
-from lti_tool.claims import AppRole
-from lti_tool.decorators import lti_role_required
+from analytics import charts, services
+from analytics.access import INSTRUCTOR_ONLY, LEARNER, STAFF, CourseScope, course_view
+from analytics.forms import MaterialsForm, OverrideForm, SettingsForm
+from analytics.selectors import course as course_sel
+from analytics.selectors import learner as learner_sel
+from analytics.selectors.common import LABEL_COLOURS
+from analytics.selectors.reports import report_for_job
+from verification.models import ClaimResult
+from verification.services import ApplicationError, UploadedMaterial
+
+NOTICES = {
+    "override": "Verdict saved. The student's feedback and analytics now use it.",
+    "override_cleared": "Override removed; the model's verdict is shown again.",
+    "approved": "Approved. The comment is being posted to Canvas.",
+    "approved_many": "Approved the held reports of this assignment; comments are being posted.",
+    "retried": "Retry started.",
+    "settings": "Settings saved.",
+    "materials": "Materials added. They are read on a worker; their status updates below.",
+}
 
 
-@lti_role_required(AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT)
-def course(request: HttpRequest) -> HttpResponse:
-    return render(request, "analytics/course.html")
+def _redirect(request: HttpRequest, name: str, *args: Any, notice: str, anchor: str = "") -> HttpResponse:
+    url = request.lti.url(name, *args)  # type: ignore[attr-defined]
+    return HttpResponseRedirect(f"{url}&notice={notice}{anchor}")
 
 
-@lti_role_required(AppRole.LEARNER)
-def my_feedback(request: HttpRequest) -> HttpResponse:
-    return render(request, "analytics/my_feedback.html")
+def _notice(request: HttpRequest) -> str:
+    return NOTICES.get(request.GET.get("notice", ""), "")
+
+
+def _svg(markup: str) -> str:
+    # analytics.charts escapes every text value it draws.
+    return mark_safe(markup)  # noqa: S308
+
+
+# --- Learner -------------------------------------------------------------------------------
+
+
+@require_GET
+@course_view(LEARNER)
+def my_feedback(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+    jobs = learner_sel.feedback_list_for_learner(scope)
+    latest = report_for_job(jobs[0]) if jobs else None
+    return render(request, "analytics/my_feedback.html", {"scope": scope, "jobs": jobs, "report": latest})
+
+
+@require_GET
+@course_view(LEARNER)
+def my_report(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+    job = learner_sel.feedback_get_for_learner(scope, public_id)
+    return render(request, "analytics/my_report.html", {"scope": scope, "report": report_for_job(job)})
+
+
+@require_GET
+@course_view(LEARNER)
+def my_analytics(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+    data = learner_sel.learner_analytics(scope)
+    chart = ""
+    if data.trend:
+        chart = charts.trend(
+            "trend",
+            data.trend,
+            reference=data.class_trend,
+            title="Your claim accuracy by assignment",
+            desc="Share of your claims the materials support, per assignment"
+            + (", with the class average" if data.class_trend else ""),
+        )
+    verdicts = charts.hbars(
+        "verdicts",
+        [(c.name, c.count, LABEL_COLOURS[c.label]) for c in data.counts],
+        title="Your claims by verdict",
+    )
+    context = {"scope": scope, "data": data, "trend_svg": _svg(chart), "verdicts_svg": _svg(verdicts)}
+    return render(request, "analytics/my_analytics.html", context)
+
+
+# --- Instructor and TA -------------------------------------------------------------------
+
+
+def _class_page(request: HttpRequest, scope: CourseScope, assignment_id: int | None) -> HttpResponse:
+    assignment = (
+        course_sel.assignment_get_for_course(scope.course, assignment_id) if assignment_id else None
+    )
+    overview = course_sel.class_overview(scope.course, scope.context, assignment_id=assignment_id)
+    histogram = charts.histogram(
+        "histogram",
+        overview.histogram,
+        title="Students by claim accuracy",
+        desc="Number of students in each 10-point band of supported-claim share",
+    )
+    trend = (
+        charts.trend(
+            "class-trend",
+            overview.trend,
+            title="Class claim accuracy by assignment",
+            series_label="Class",
+        )
+        if overview.trend
+        else ""
+    )
+    context = {
+        "scope": scope,
+        "assignment": assignment,
+        "assignments": course_sel.assignment_list_for_course(scope.course),
+        "overview": overview,
+        "histogram_svg": _svg(histogram),
+        "trend_svg": _svg(trend),
+        "processing": course_sel.processing_for_course(scope.course, assignment_id=assignment_id),
+        "held": len(course_sel.held_jobs_for_course(scope.course, assignment_id=assignment_id)),
+        "notice": _notice(request),
+    }
+    return render(request, "analytics/course.html", context)
+
+
+@require_GET
+@course_view(STAFF)
+def course(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+    return _class_page(request, scope, None)
+
+
+@require_GET
+@course_view(STAFF)
+def assignment(request: HttpRequest, assignment_id: int, scope: CourseScope) -> HttpResponse:
+    return _class_page(request, scope, assignment_id)
+
+
+@require_GET
+@course_view(STAFF)
+def student(request: HttpRequest, canvas_user_id: str, scope: CourseScope) -> HttpResponse:
+    jobs = course_sel.student_jobs_for_course(scope.course, canvas_user_id)
+    names = course_sel.student_names_for_context(scope.context)
+    context = {
+        "scope": scope,
+        "jobs": jobs,
+        "student_name": names.get(canvas_user_id, f"Student {canvas_user_id}"),
+        "canvas_user_id": canvas_user_id,
+    }
+    return render(request, "analytics/student.html", context)
+
+
+def _submission_page(
+    request: HttpRequest, scope: CourseScope, public_id: str, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    job = course_sel.job_get_for_course(scope.course, public_id)
+    names = course_sel.student_names_for_context(scope.context)
+    context = {
+        "scope": scope,
+        "report": report_for_job(job),
+        "student_name": names.get(job.canvas_user_id, f"Student {job.canvas_user_id}"),
+        "notice": _notice(request),
+        "error": error,
+        "labels": ClaimResult.Label.choices,
+    }
+    return render(request, "analytics/submission.html", context, status=status)
+
+
+@require_GET
+@course_view(STAFF)
+def submission(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+    return _submission_page(request, scope, public_id)
+
+
+@require_POST
+@course_view(STAFF)
+def override(request: HttpRequest, claim_id: int, scope: CourseScope) -> HttpResponse:
+    claim, job = course_sel.claim_get_for_course(scope.course, claim_id)
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        return _submission_page(request, scope, str(job.public_id), error=form.error_text(), status=400)
+    try:
+        if form.cleaned_data["action"] == "clear":
+            services.claim_override_clear(claim=claim)
+            notice = "override_cleared"
+        else:
+            services.claim_override_set(
+                claim=claim,
+                course=scope.course,  # type: ignore[arg-type]
+                user=scope.user,
+                is_model_correct=form.cleaned_data["action"] == "right",
+                label=form.cleaned_data["label"],
+                note=form.cleaned_data["note"],
+            )
+            notice = "override"
+    except ApplicationError as exc:
+        return _submission_page(request, scope, str(job.public_id), error=exc.message, status=400)
+    return _redirect(
+        request, "analytics:submission", job.public_id, notice=notice, anchor=f"#claim-{claim.claim_index}"
+    )
+
+
+@require_GET
+@course_view(STAFF)
+def review(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+    held = course_sel.held_jobs_for_course(scope.course)
+    groups: dict[int, dict[str, Any]] = {}
+    names = course_sel.student_names_for_context(scope.context)
+    for job in held:
+        group = groups.setdefault(job.assignment_id, {"assignment": job.assignment, "jobs": []})
+        group["jobs"].append((job, names.get(job.canvas_user_id, f"Student {job.canvas_user_id}")))
+    context = {"scope": scope, "groups": list(groups.values()), "notice": _notice(request),
+               "error": request.GET.get("error") == "1"}  # fmt: skip
+    return render(request, "analytics/review.html", context)
+
+
+@require_POST
+@course_view(STAFF)
+def approve(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+    job = course_sel.job_get_for_course(scope.course, public_id)
+    try:
+        services.review_approve(job=job, user=scope.user)
+    except ApplicationError as exc:
+        return _submission_page(request, scope, public_id, error=exc.message, status=400)
+    return _redirect(request, "analytics:review", notice="approved")
+
+
+@require_POST
+@course_view(STAFF)
+def approve_all(request: HttpRequest, assignment_id: int, scope: CourseScope) -> HttpResponse:
+    course_sel.assignment_get_for_course(scope.course, assignment_id)
+    held = course_sel.held_jobs_for_course(scope.course, assignment_id=assignment_id)
+    services.review_approve_many(jobs=held, user=scope.user)
+    return _redirect(request, "analytics:review", notice="approved_many")
+
+
+@require_POST
+@course_view(STAFF)
+def retry(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+    job = course_sel.job_get_for_course(scope.course, public_id)
+    try:
+        services.job_retry(job=job)
+    except ApplicationError:
+        pass  # already retried by someone else: the status table shows where it is now
+    return _redirect(request, "analytics:course", notice="retried", anchor="#processing")
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_safe(value: Any) -> Any:
+    # Spreadsheet formula injection: a cell from an essay must not start a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    body = (writer.writerow([_csv_safe(v) for v in row]) for row in rows)
+    response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _export_assignment(request: HttpRequest, scope: CourseScope) -> int | None:
+    raw = request.GET.get("assignment", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        course_sel.assignment_get_for_course(scope.course, -1)  # 404
+    return course_sel.assignment_get_for_course(scope.course, int(raw)).pk
+
+
+@require_GET
+@course_view(STAFF)
+def export_claims(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
+    assignment_id = _export_assignment(request, scope)
+    rows = course_sel.export_claim_rows(scope.course, scope.context, assignment_id=assignment_id)
+    suffix = f"-assignment-{assignment_id}" if assignment_id else ""
+    return _csv_response(rows, f"smartnotes-claims{suffix}.csv")
+
+
+@require_GET
+@course_view(STAFF)
+def export_students(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
+    assignment_id = _export_assignment(request, scope)
+    rows = course_sel.export_student_rows(scope.course, scope.context, assignment_id=assignment_id)
+    suffix = f"-assignment-{assignment_id}" if assignment_id else ""
+    return _csv_response(rows, f"smartnotes-students{suffix}.csv")
+
+
+@course_view(INSTRUCTOR_ONLY)
+def course_settings(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+    course_obj, error, status = scope.course, "", 200
+    form = SettingsForm(instance=course_obj) if course_obj else None
+    if request.method == "POST" and course_obj is not None:
+        form = SettingsForm(request.POST, instance=course_obj)
+        if form.is_valid():
+            try:
+                services.course_settings_save(course=course_obj, **form.cleaned_data)
+                return _redirect(request, "analytics:settings", notice="settings")
+            except ApplicationError as exc:
+                error, status = exc.message, 400
+        else:
+            status = 400
+    return _settings_page(request, scope, form=form, error=error, status=status)
+
+
+def _settings_page(
+    request: HttpRequest, scope: CourseScope, *, form: Any = None, materials_form: Any = None,
+    error: str = "", status: int = 200,
+) -> HttpResponse:  # fmt: skip
+    context = {
+        "scope": scope,
+        "form": form or (SettingsForm(instance=scope.course) if scope.course else None),
+        "materials_form": materials_form or MaterialsForm(),
+        "materials": course_sel.materials_for_course(scope.course),
+        "notice": _notice(request),
+        "error": error,
+        "max_mb": settings.SMARTNOTES_UPLOAD_MAX_BYTES // 1024 // 1024,
+    }
+    return render(request, "analytics/settings.html", context, status=status)
+
+
+@require_POST
+@course_view(INSTRUCTOR_ONLY)
+def materials_upload(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+    form = MaterialsForm(request.POST, request.FILES)
+    if scope.course is None or not form.is_valid():
+        return _settings_page(request, scope, materials_form=form, status=400)
+    files = [
+        UploadedMaterial(name=f.name, data=f.read(), content_type=f.content_type or "")
+        for f in form.cleaned_data["files"]
+    ]
+    try:
+        services.course_materials_upload(course=scope.course, files=files)
+    except ApplicationError as exc:
+        return _settings_page(request, scope, materials_form=form, error=exc.message, status=400)
+    return _redirect(request, "analytics:settings", notice="materials")

@@ -1,0 +1,112 @@
+"""Shared read helpers: which jobs count, the effective (overridden) verdict, and
+per-label counts computed by the database."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
+
+from canvas_pipeline.models import CanvasCourse, SubmissionJob
+from verification.models import ClaimResult, VerificationRun
+
+State = SubmissionJob.State
+LABELS = ("supported", "partially_supported", "contradicted", "not_enough_evidence")
+LABEL_NAMES = {
+    "supported": "Supported",
+    "partially_supported": "Partially supported",
+    "contradicted": "Contradicted",
+    "not_enough_evidence": "Not enough evidence",
+}
+LABEL_COLOURS = {
+    "supported": "#17663a",
+    "partially_supported": "#a36700",
+    "contradicted": "#a11a1a",
+    "not_enough_evidence": "#3d4757",
+}
+# Reports a student may see: held reports stay hidden until the instructor approves.
+LEARNER_STATES = (State.DONE, State.POSTING)
+# Verified reports, for instructors (held ones included).
+STAFF_STATES = (State.DONE, State.POSTING, State.HELD)
+PEER_MINIMUM = 5
+
+
+def effective_label(prefix: str = "") -> Coalesce:
+    """The verdict the dashboards use: the instructor's override, else the model's."""
+    return Coalesce(F(f"{prefix}override__label"), F(f"{prefix}label"))
+
+
+def claim_counts(prefix: str = "run__claims__") -> dict[str, Any]:
+    """Aggregates for .annotate()/.aggregate(): total claims and one count per verdict."""
+    eff = effective_label(prefix)
+    count_of = prefix.removesuffix("__") or "id"
+    counts: dict[str, Any] = {"total": Count(count_of)}
+    for label in LABELS:
+        counts[label] = Count(count_of, filter=Exact(eff, label))
+    return counts
+
+
+def jobs_verified(
+    course: CanvasCourse | None,
+    *,
+    states: tuple[str, ...],
+    canvas_user_id: str | None = None,
+    assignment_id: int | None = None,
+    latest_only: bool = True,
+) -> QuerySet[SubmissionJob]:
+    """Jobs of a course with a finished run, optionally one student's or one assignment's.
+
+    latest_only keeps one attempt per student and assignment (the newest), so a
+    resubmission replaces the earlier attempt in analytics instead of counting twice.
+    """
+    if course is None:
+        return SubmissionJob.objects.none()
+    filters = Q(course=course, state__in=states, run__status=VerificationRun.Status.DONE)
+    if canvas_user_id is not None:
+        filters &= Q(canvas_user_id=canvas_user_id)
+    if assignment_id is not None:
+        filters &= Q(assignment_id=assignment_id)
+    jobs = SubmissionJob.objects.filter(filters)
+    if latest_only:
+        newer = SubmissionJob.objects.filter(
+            course=course,
+            assignment_id=OuterRef("assignment_id"),
+            canvas_user_id=OuterRef("canvas_user_id"),
+            attempt__gt=OuterRef("attempt"),
+            state__in=states,
+            run__status=VerificationRun.Status.DONE,
+        )
+        jobs = jobs.filter(~Exists(newer))
+    return jobs
+
+
+def claims_for_jobs(jobs: QuerySet[SubmissionJob]) -> QuerySet[ClaimResult]:
+    """Claims of the runs of `jobs`, each annotated with its effective verdict."""
+    return ClaimResult.objects.filter(run_id__in=jobs.values("run_id")).annotate(
+        effective=effective_label()
+    )
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class VerdictCount:
+    label: str
+    name: str
+    count: int
+
+
+def verdict_counts(row: dict[str, Any]) -> list[VerdictCount]:
+    return [VerdictCount(label, LABEL_NAMES[label], int(row.get(label) or 0)) for label in LABELS]
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile (pct in 0..100) of a small list."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))  # ceil without floats drifting
+    return ordered[int(rank) - 1]

@@ -1,0 +1,287 @@
+"""Reads for instructor and TA pages, always scoped to the launch's Canvas course."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.functions import Lower, Trim
+from django.http import Http404
+
+from analytics.charts import Point
+from analytics.clustering import Cluster, cluster_texts
+from analytics.models import ClaimOverride
+from analytics.selectors.common import (
+    LABELS,
+    STAFF_STATES,
+    State,
+    VerdictCount,
+    claim_counts,
+    claims_for_jobs,
+    effective_label,
+    jobs_verified,
+    share,
+    verdict_counts,
+)
+from canvas_pipeline.models import CanvasAssignment, CanvasCourse, SubmissionJob
+from canvas_pipeline.selectors import job_status
+from lti_tool.models import LtiContext, Membership
+from verification.models import ClaimResult, Material
+
+PENDING_STATES = (State.RECEIVED, State.FETCHING, State.QUEUED, State.VERIFYING, State.POSTING)
+HISTOGRAM_BINS = 10
+PROCESSING_LIMIT = 50
+
+
+def assignment_list_for_course(course: CanvasCourse | None) -> list[CanvasAssignment]:
+    if course is None:
+        return []
+    return list(course.assignments.order_by("created_at", "id"))
+
+
+def assignment_get_for_course(course: CanvasCourse | None, assignment_id: int) -> CanvasAssignment:
+    assignment = (
+        CanvasAssignment.objects.filter(course=course, pk=assignment_id).first() if course else None
+    )
+    if assignment is None:
+        raise Http404("No such assignment in this course")
+    return assignment
+
+
+def student_names_for_context(context: LtiContext) -> dict[str, str]:
+    """Canvas user id -> display name, from the course roster (launches and NRPS)."""
+    return {
+        cid: name or f"Student {cid}"
+        for cid, name in Membership.objects.filter(context=context)
+        .exclude(user__canvas_user_id="")
+        .values_list("user__canvas_user_id", "user__name")
+    }
+
+
+@dataclass
+class ClassOverview:
+    students: list[dict[str, Any]] = field(default_factory=list)
+    histogram: list[tuple[str, int]] = field(default_factory=list)
+    counts: list[VerdictCount] = field(default_factory=list)
+    total_claims: int = 0
+    accuracy: float | None = None
+    assignments: list[dict[str, Any]] = field(default_factory=list)
+    trend: list[Point] = field(default_factory=list)
+    misconceptions: list[Cluster] = field(default_factory=list)
+    error_rate: dict[str, Any] = field(default_factory=dict)
+
+
+def class_overview(
+    course: CanvasCourse | None, context: LtiContext, *, assignment_id: int | None = None
+) -> ClassOverview:
+    out = ClassOverview()
+    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id)
+    out.students = rows = student_rows(jobs, context)
+    out.histogram = _histogram([r["accuracy"] for r in rows if r["accuracy"] is not None])
+    totals = {k: sum(r[k] for r in rows) for k in ("total", *LABELS)}
+    out.total_claims = totals["total"]
+    out.accuracy = share(totals["supported"], totals["total"])
+    out.counts = verdict_counts(totals)
+    if assignment_id is None:
+        out.assignments = _assignments(jobs)
+        out.trend = [Point(a["name"], a["accuracy"]) for a in out.assignments]
+    out.misconceptions = _misconceptions(jobs)
+    out.error_rate = override_error_rate(course)
+    return out
+
+
+def student_rows(jobs: QuerySet[SubmissionJob], context: LtiContext) -> list[dict[str, Any]]:
+    """One row per student: verdict counts and accuracy (grouped in the database)."""
+    names = student_names_for_context(context)
+    rows = list(
+        jobs.values("canvas_user_id").annotate(
+            **claim_counts(),
+            submissions=Count("id", distinct=True),
+            last_received=Max("received_at"),
+        )
+    )
+    for row in rows:
+        row["name"] = names.get(row["canvas_user_id"], f"Student {row['canvas_user_id']}")
+        row["accuracy"] = share(row["supported"], row["total"])
+    return sorted(rows, key=lambda r: r["name"].lower())
+
+
+def _histogram(accuracies: list[float]) -> list[tuple[str, int]]:
+    bins = [0] * HISTOGRAM_BINS
+    for acc in accuracies:
+        bins[min(int(acc * HISTOGRAM_BINS), HISTOGRAM_BINS - 1)] += 1
+    width = 100 // HISTOGRAM_BINS
+    return [(f"{i * width}–{(i + 1) * width}%", n) for i, n in enumerate(bins)]
+
+
+def _assignments(jobs: QuerySet[SubmissionJob]) -> list[dict[str, Any]]:
+    rows = list(
+        jobs.values("assignment_id", "assignment__name", "assignment__canvas_assignment_id")
+        .annotate(
+            **claim_counts(),
+            students=Count("canvas_user_id", distinct=True),
+            first=Min("received_at"),
+        )
+        .order_by("first", "assignment_id")
+    )
+    for row in rows:
+        row["name"] = row["assignment__name"] or (
+            f"Assignment {row['assignment__canvas_assignment_id']}"
+        )
+        row["accuracy"] = share(row["supported"], row["total"])
+    return rows
+
+
+def _misconceptions(jobs: QuerySet[SubmissionJob], *, groups: int = 300) -> list[Cluster]:
+    """Most frequently contradicted claims, near-duplicates merged (analytics.clustering)."""
+    exact = (
+        claims_for_jobs(jobs)
+        .filter(effective="contradicted")
+        .annotate(norm=Lower(Trim("text")))
+        .values("norm")
+        .annotate(n=Count("id"), runs=Count("run_id", distinct=True), text=Min("text"))
+        .order_by("-n", "norm")[:groups]
+    )
+    return cluster_texts(((r["text"], r["n"], r["runs"]) for r in exact), limit=10)
+
+
+def override_error_rate(course: CanvasCourse | None) -> dict[str, Any]:
+    """Overrides so far and the share where the instructor said the model was wrong."""
+    if course is None:
+        return {"reviewed": 0, "wrong": 0, "rate": None}
+    row = ClaimOverride.objects.filter(course=course).aggregate(
+        reviewed=Count("id"), wrong=Count("id", filter=Q(is_model_correct=False))
+    )
+    return {**row, "rate": share(row["wrong"], row["reviewed"])}
+
+
+def processing_for_course(
+    course: CanvasCourse | None, *, assignment_id: int | None = None
+) -> dict[str, Any]:
+    """Counts per job state and the jobs still in flight or failed, with queue
+    position, projected wait and failure reason (canvas_pipeline.selectors.job_status)."""
+    if course is None:
+        return {"states": [], "jobs": []}
+    jobs = SubmissionJob.objects.filter(course=course)
+    if assignment_id is not None:
+        jobs = jobs.filter(assignment_id=assignment_id)
+    states = list(jobs.values("state").annotate(n=Count("id")).order_by("state"))
+    active = (
+        jobs.filter(state__in=(*PENDING_STATES, State.FAILED))
+        .select_related("assignment")
+        .order_by("received_at")[:PROCESSING_LIMIT]
+    )
+    return {"states": states, "jobs": [{**job_status(j), "job": j} for j in active]}
+
+
+def held_jobs_for_course(
+    course: CanvasCourse | None, *, assignment_id: int | None = None
+) -> list[SubmissionJob]:
+    """Reports held for review, oldest first, with verdict counts."""
+    if course is None:
+        return []
+    jobs = jobs_verified(
+        course, states=(State.HELD,), assignment_id=assignment_id, latest_only=False
+    )
+    return list(
+        jobs.select_related("assignment").annotate(**claim_counts()).order_by("assignment_id", "received_at")
+    )
+
+
+def job_get_for_course(course: CanvasCourse | None, public_id: Any) -> SubmissionJob:
+    job = (
+        SubmissionJob.objects.filter(course=course, public_id=public_id)
+        .select_related("assignment", "run", "course")
+        .first()
+        if course
+        else None
+    )
+    if job is None:
+        raise Http404("No such submission in this course")
+    return job
+
+
+def student_jobs_for_course(
+    course: CanvasCourse | None, canvas_user_id: str
+) -> list[SubmissionJob]:
+    """All verified submissions of one student of this course, newest first."""
+    jobs = list(
+        jobs_verified(
+            course, states=STAFF_STATES, canvas_user_id=canvas_user_id, latest_only=False
+        )
+        .select_related("assignment")
+        .annotate(**claim_counts())
+        .order_by("-received_at")
+    )
+    if not jobs:
+        raise Http404("No results for this student in this course")
+    return jobs
+
+
+def claim_get_for_course(course: CanvasCourse | None, claim_id: int) -> tuple[ClaimResult, SubmissionJob]:
+    """A claim and its job, only when the job belongs to this course."""
+    claim = ClaimResult.objects.filter(pk=claim_id).first()
+    job = (
+        SubmissionJob.objects.filter(course=course, run_id=claim.run_id).first()
+        if claim is not None and course is not None
+        else None
+    )
+    if claim is None or job is None:
+        raise Http404("No such claim in this course")
+    return claim, job
+
+
+def materials_for_course(course: CanvasCourse | None) -> list[Material]:
+    if course is None or course.corpus_id is None:
+        return []
+    return list(
+        Material.objects.filter(corpus_id=course.corpus_id)
+        .defer("data")
+        .order_by("-created_at")
+    )
+
+
+# --- CSV export rows (streamed with .iterator()) -------------------------------------------
+
+
+def export_claim_rows(
+    course: CanvasCourse | None, context: LtiContext, *, assignment_id: int | None = None
+) -> Iterator[list[Any]]:
+    names = student_names_for_context(context)
+    yield [
+        "assignment", "student", "canvas_user_id", "attempt", "submission_id", "claim_index",
+        "claim", "verdict", "model_verdict", "overridden", "confidence", "conflicting",
+        "evidence_quote", "evidence_source",
+    ]  # fmt: skip
+    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id)
+    rows = (
+        jobs.filter(run__claims__isnull=False)
+        .annotate(effective=effective_label("run__claims__"))
+        .values_list(
+            "assignment__name", "canvas_user_id", "attempt", "canvas_submission_id",
+            "run__claims__claim_index", "run__claims__text", "effective", "run__claims__label",
+            "run__claims__override__id", "run__claims__confidence",
+            "run__claims__is_conflicting", "run__claims__evidence_quote",
+            "run__claims__evidence_source",
+        )  # fmt: skip
+        .order_by("assignment_id", "canvas_user_id", "run__claims__claim_index")
+    )
+    for a, uid, attempt, sub, idx, text, eff, model, oid, conf, confl, quote, src in rows.iterator(
+        chunk_size=2000
+    ):
+        yield [
+            a, names.get(uid, ""), uid, attempt, sub, idx, text, eff, model,
+            "yes" if oid else "no", f"{conf:.3f}", "yes" if confl else "no", quote, src,
+        ]  # fmt: skip
+
+
+def export_student_rows(
+    course: CanvasCourse | None, context: LtiContext, *, assignment_id: int | None = None
+) -> Iterator[list[Any]]:
+    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id)
+    overview_rows = student_rows(jobs, context)
+    yield ["student", "canvas_user_id", "submissions", "claims", *LABELS, "accuracy"]
+    for r in overview_rows:
+        acc = "" if r["accuracy"] is None else f"{r['accuracy']:.3f}"
+        yield [r["name"], r["canvas_user_id"], r["submissions"], r["total"],
+               *(r[label] for label in LABELS), acc]  # fmt: skip
