@@ -124,9 +124,8 @@ def report(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-
     is_student = bool(lti.user.canvas_user_id) and lti.user.canvas_user_id == job.canvas_user_id
     if not (lti.roles & set(STAFF) or is_student):
         raise Http404("No such report")
-    run = job.run
     return render(
         request,
         "canvas_pipeline/report.html",
-        {"job": job, "run": run, "text": run.report_text if run else ""},
+        {"job": job, "text": selectors.job_report_text(job)},
     )

@@ -17,7 +17,6 @@ from canvas_pipeline.services.access import with_client
 from canvas_pipeline.services.intake import CHECKED_TYPES, job_get_or_create
 from canvas_pipeline.services.jobs import STALE_RECEIVED_S, job_enqueue
 from verification.models import VerificationRun
-from verification.services import RUN_LEASE_S
 
 logger = structlog.get_logger(__name__)
 State = SubmissionJob.State
