@@ -90,9 +90,10 @@ def test_request_lti_exposes_canvas_claims(client, platform):
 
 
 def test_admin_pages_render(admin_client, platform):
+    platform_id = Platform.objects.get().pk
     for path in (
         "/admin/lti_tool/platform/",
-        "/admin/lti_tool/platform/1/change/",
+        f"/admin/lti_tool/platform/{platform_id}/change/",
         "/admin/lti_tool/toolkey/",
         "/admin/lti_tool/launch/",
     ):
