@@ -34,7 +34,7 @@ from pylti1p3.message_validators import get_validators
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
 
-from lti_tool import keys
+from lti_tool import handlers, keys
 from lti_tool.claims import Claim
 from lti_tool.models import Deployment, Platform
 from lti_tool.services import deployment_register_from_launch
@@ -350,7 +350,7 @@ class SmartNotesMessageLaunch(DjangoMessageLaunch):
         if body.get(Claim.VERSION) != "1.3.0":
             raise LaunchRejected("Only LTI 1.3.0 messages are accepted.", code="version")
         matching = [v for v in self.message_validators() if v.can_validate(body)]
-        if len(matching) != 1:
+        if len(matching) != 1 or handlers.handler_for(str(body.get(Claim.MESSAGE_TYPE))) is None:
             raise LaunchRejected(
                 f"Message type {body.get(Claim.MESSAGE_TYPE)!r} is not supported.",
                 code="message_type",

@@ -159,3 +159,23 @@ def test_platform_key_rotation_refetches_jwks(client, platform, platform_server)
     rotated = dataclasses.replace(platform, private_pem=new_private, public_pem=new_public)
     response = post_launch(client, rotated.id_token(oidc_login(client, rotated)))
     assert response.status_code == 302, response.content[:300]
+
+
+@pytest.mark.parametrize(
+    ("claim", "value", "code"),
+    [
+        ("https://purl.imsglobal.org/spec/lti/claim/version", "1.1.0", "version"),
+        (
+            "https://purl.imsglobal.org/spec/lti/claim/message_type",
+            "LtiSubmissionReviewRequest",
+            "message_type",
+        ),
+    ],
+)
+def test_unsupported_message_is_refused(client, platform, claim, value, code):
+    """Signed by the platform's own key: a genuine message Smart Notes does not take."""
+    data = platform.id_token(oidc_login(client, platform), "learner")
+    header, claims = _parts(data["id_token"])
+    claims[claim] = value
+    data["id_token"] = jwt.encode(claims, platform.private_pem, "RS256", headers=header)
+    _launch_refused(client, data, code)
