@@ -7,7 +7,13 @@ import io
 import pytest
 
 from verification.engine.config import ChunkConfig
-from verification.engine.ingest import MaterialFile, ingest_materials, submission_text_from_html
+from verification.engine.ingest import (
+    MaterialFile,
+    MaterialReadError,
+    document_text,
+    ingest_materials,
+    submission_text_from_html,
+)
 
 
 def make_pdf(pages: list[list[str]]) -> bytes:
@@ -134,3 +140,15 @@ def test_pdf_without_text_layer_is_reported_as_scan() -> None:
 def test_submission_html_becomes_paragraphs_of_text() -> None:
     html = "<p>Cells divide.</p><script>steal()</script><ul><li>DNA &amp; RNA.</li></ul>"
     assert submission_text_from_html(html) == "Cells divide.\n\nDNA & RNA."
+
+
+def test_document_text_of_an_uploaded_essay() -> None:
+    assert document_text(MaterialFile("essay.docx", make_docx())).startswith(
+        "Cells contain DNA. The nucleus holds the chromosomes."
+    )
+
+
+def test_document_text_of_unreadable_file_raises_with_code() -> None:
+    with pytest.raises(MaterialReadError) as caught:
+        document_text(MaterialFile("essay.pdf", b"%PDF-1.7 broken"))
+    assert caught.value.code == "corrupt"

@@ -17,8 +17,8 @@ Typical use (the Django glue does exactly this)::
     render_text(report, report_url=url)              # plain-text Canvas comment
 
 Main pieces: `ingest` (materials -> passages; `submission_text_from_html` for
-essays), `claims` (sentences -> claims / skipped), `retrieval` (MiniLM + BM25,
-`CorpusIndex`), `nli` (`NliScorer`, `HfNliScorer`), `verdicts` and `explain`
+HTML essays, `document_text` for uploaded essay files), `claims` (sentences ->
+claims / skipped), `retrieval` (MiniLM + BM25, `CorpusIndex`), `nli` (`NliScorer`, `HfNliScorer`), `verdicts` and `explain`
 (four labels, confidence, reasons, limitations), `cache`, `pipeline`
 (`Verifier`), `report_text` (Canvas comment). Errors subclass `VerificationError`.
 """
@@ -44,6 +44,8 @@ from verification.engine.explain import LIMITATIONS
 from verification.engine.ingest import (
     IngestResult,
     MaterialFile,
+    MaterialReadError,
+    document_text,
     ingest_materials,
     submission_text_from_html,
 )
@@ -93,6 +95,7 @@ __all__ = [
     "LruClaimCache",
     "MaterialError",
     "MaterialFile",
+    "MaterialReadError",
     "ModelLoadError",
     "NliPair",
     "NliScorer",
@@ -112,6 +115,7 @@ __all__ = [
     "VerifierConfig",
     "build_index",
     "claim_cache_key",
+    "document_text",
     "extract_claims",
     "find_marker",
     "ingest_materials",

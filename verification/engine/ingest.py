@@ -21,6 +21,7 @@ from pathlib import PurePath
 import nh3
 
 from verification.engine.config import ChunkConfig
+from verification.engine.errors import VerificationError
 from verification.engine.text import split_blocks, split_sentences, word_count
 from verification.engine.types import MaterialError, MaterialErrorCode, Passage, SourceLocation
 
@@ -79,17 +80,21 @@ class IngestResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Block:
+class TextBlock:
+    """A paragraph (or table, heading) of a file, with its page and nearest heading."""
+
     text: str
     page: int | None
     paragraph: int
     heading: str | None
 
 
-class _MaterialReadError(Exception):
+class MaterialReadError(VerificationError):
+    """A file could not be read; ``code`` is a `MaterialErrorCode`, ``message`` says the fix."""
+
     def __init__(self, code: MaterialErrorCode, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.code: MaterialErrorCode = code
         self.message = message
 
 
@@ -120,7 +125,7 @@ def ingest_materials(
     for material in files:
         try:
             blocks = read_blocks(material)
-        except _MaterialReadError as exc:
+        except MaterialReadError as exc:
             errors.append(MaterialError(material.name, exc.code, exc.message))
             continue
         for passage in chunk_blocks(blocks, material.name, chunk_config):
@@ -145,14 +150,34 @@ def submission_text_from_html(html: str) -> str:
     return "\n\n".join(block.text for block in _html_blocks(html))
 
 
-def read_blocks(material: MaterialFile) -> list[_Block]:
-    """Dispatch on file type; raises `_MaterialReadError` for unreadable files."""
+def document_text(material: MaterialFile) -> str:
+    """Plain text of one document, such as an essay uploaded as PDF or DOCX.
+
+    Paragraphs and headings are separated by a blank line.
+
+    Raises:
+        MaterialReadError: the file is empty, corrupt, encrypted, a scan without
+            text, or of an unsupported type; ``code`` and ``message`` say which.
+
+    Example:
+        >>> document_text(MaterialFile("essay.md", b"# Title\\n\\nCells divide."))
+        'Title\\n\\nCells divide.'
+    """
+    return "\n\n".join(block.text for block in read_blocks(material))
+
+
+def read_blocks(material: MaterialFile) -> list[TextBlock]:
+    """Paragraph blocks of one file, in reading order.
+
+    Raises:
+        MaterialReadError: the file cannot be read (see `document_text`).
+    """
     if not material.data.strip():
-        raise _MaterialReadError(
+        raise MaterialReadError(
             "empty", f"{material.name} is empty; upload the file again or remove it"
         )
     kind = _detect_kind(material)
-    readers: dict[str, Callable[[MaterialFile], list[_Block]]] = {
+    readers: dict[str, Callable[[MaterialFile], list[TextBlock]]] = {
         "pdf": _read_pdf,
         "docx": _read_docx,
         "html": lambda m: _html_blocks(_decode(m)),
@@ -160,14 +185,14 @@ def read_blocks(material: MaterialFile) -> list[_Block]:
         "text": lambda m: _text_blocks(_decode(m), page=None),
     }
     if kind not in readers:
-        raise _MaterialReadError(
+        raise MaterialReadError(
             "unsupported_type",
             f"{material.name} has an unsupported type ({material.content_type or kind}); "
             "upload PDF, DOCX, HTML, Markdown or plain text",
         )
     blocks = readers[kind](material)
     if not blocks:
-        raise _MaterialReadError(
+        raise MaterialReadError(
             "empty", f"{material.name} contains no text; check that it is the right file"
         )
     return blocks
@@ -204,7 +229,7 @@ def _detect_kind(material: MaterialFile) -> str:
 
 def _decode(material: MaterialFile) -> str:
     if b"\x00" in material.data[:1024]:
-        raise _MaterialReadError(
+        raise MaterialReadError(
             "corrupt", f"{material.name} looks binary, not text; upload it as PDF or DOCX"
         )
     try:
@@ -214,49 +239,49 @@ def _decode(material: MaterialFile) -> str:
         return material.data.decode("cp1252", errors="replace")
 
 
-def _read_pdf(material: MaterialFile) -> list[_Block]:
+def _read_pdf(material: MaterialFile) -> list[TextBlock]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(material.data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise _MaterialReadError(
+            raise MaterialReadError(
                 "encrypted",
                 f"{material.name} is password-protected; upload a copy without a password",
             )
         pages = [page.extract_text() or "" for page in reader.pages]
-    except _MaterialReadError:
+    except MaterialReadError:
         raise
     # pypdf signals malformed files with its own errors and, deeper in the
     # parser, with ValueError/KeyError/TypeError/IndexError.
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise _MaterialReadError(
+        raise MaterialReadError(
             "corrupt",
             f"{material.name} could not be read as a PDF ({type(exc).__name__}: {exc}); "
             "open it and re-export or re-save it as PDF",
         ) from exc
     if not pages:
-        raise _MaterialReadError("empty", f"{material.name} has no pages")
+        raise MaterialReadError("empty", f"{material.name} has no pages")
     if sum(len(text.strip()) for text in pages) < _MIN_PDF_TEXT_CHARS:
-        raise _MaterialReadError(
+        raise MaterialReadError(
             "no_text",
             f"{material.name} has {len(pages)} page(s) but no text layer (a scan?); run OCR "
             "on it or upload the original document",
         )
-    blocks: list[_Block] = []
+    blocks: list[TextBlock] = []
     for number, text in enumerate(pages, start=1):
         blocks.extend(_text_blocks(_HYPHEN_WRAP.sub(r"\1\2", text), page=number))
     return blocks
 
 
-def _read_docx(material: MaterialFile) -> list[_Block]:
+def _read_docx(material: MaterialFile) -> list[TextBlock]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
     if material.data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _MaterialReadError(
+        raise MaterialReadError(
             "encrypted",
             f"{material.name} is a password-protected or legacy .doc file; save it as .docx "
             "without a password",
@@ -264,12 +289,12 @@ def _read_docx(material: MaterialFile) -> list[_Block]:
     try:
         document = docx.Document(io.BytesIO(material.data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise _MaterialReadError(
+        raise MaterialReadError(
             "corrupt",
             f"{material.name} could not be read as DOCX ({type(exc).__name__}); open it in "
             "Word or LibreOffice and save it again as .docx",
         ) from exc
-    blocks: list[_Block] = []
+    blocks: list[TextBlock] = []
     heading: str | None = None
     for item in document.iter_inner_content():
         if isinstance(item, Table):
@@ -284,28 +309,28 @@ def _read_docx(material: MaterialFile) -> list[_Block]:
                 heading = text
                 continue
         if text:
-            blocks.append(_Block(text, None, len(blocks) + 1, heading))
+            blocks.append(TextBlock(text, None, len(blocks) + 1, heading))
     return blocks
 
 
-def _read_markdown(material: MaterialFile) -> list[_Block]:
+def _read_markdown(material: MaterialFile) -> list[TextBlock]:
     from markdown_it import MarkdownIt
 
     return _html_blocks(MarkdownIt("commonmark").enable("table").render(_decode(material)))
 
 
-def _text_blocks(text: str, *, page: int | None) -> list[_Block]:
-    blocks: list[_Block] = []
+def _text_blocks(text: str, *, page: int | None) -> list[TextBlock]:
+    blocks: list[TextBlock] = []
     heading: str | None = None
     for span, is_heading in split_blocks(text):
         if is_heading:
             heading = span.text.lstrip("#").strip()
         else:
-            blocks.append(_Block(" ".join(span.text.split()), page, len(blocks) + 1, heading))
+            blocks.append(TextBlock(" ".join(span.text.split()), page, len(blocks) + 1, heading))
     return blocks
 
 
-class _BlockParser(HTMLParser):
+class TextBlockParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.blocks: list[tuple[str, bool]] = []
@@ -332,27 +357,27 @@ class _BlockParser(HTMLParser):
         self._parts = []
 
 
-def _html_blocks(html: str) -> list[_Block]:
+def _html_blocks(html: str) -> list[TextBlock]:
     # nh3 (ammonia) removes scripts, styles and attributes; the parser then
     # only sees harmless structure and text.
     clean = nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes={}, link_rel=None)
-    parser = _BlockParser()
+    parser = TextBlockParser()
     parser.feed(clean)
     parser.close()
     parser._flush()
-    blocks: list[_Block] = []
+    blocks: list[TextBlock] = []
     heading: str | None = None
     for text, is_heading in parser.blocks:
         if is_heading:
             heading = text
-            blocks.append(_Block(text, None, len(blocks) + 1, text))
+            blocks.append(TextBlock(text, None, len(blocks) + 1, text))
         else:
-            blocks.append(_Block(text, None, len(blocks) + 1, heading))
+            blocks.append(TextBlock(text, None, len(blocks) + 1, heading))
     return blocks
 
 
 def chunk_blocks(
-    blocks: Sequence[_Block], file_name: str, chunk_config: ChunkConfig
+    blocks: Sequence[TextBlock], file_name: str, chunk_config: ChunkConfig
 ) -> list[Passage]:
     """Group sentences into passages of about ``max_words``, with sentence overlap.
 
@@ -360,7 +385,7 @@ def chunk_blocks(
     Heading blocks themselves are not passages.
     """
     passages: list[Passage] = []
-    group: list[tuple[str, _Block]] = []
+    group: list[tuple[str, TextBlock]] = []
     fresh = 0  # sentences in `group` that are not overlap from the previous passage
     for block in blocks:
         if block.heading == block.text:
@@ -382,7 +407,7 @@ def chunk_blocks(
     return passages
 
 
-def _make_passage(group: Sequence[tuple[str, _Block]], file_name: str) -> Passage:
+def _make_passage(group: Sequence[tuple[str, TextBlock]], file_name: str) -> Passage:
     first = group[0][1]
     text = " ".join(text for text, _ in group)
     source = SourceLocation(file_name, first.page, first.paragraph, first.heading)
