@@ -18,9 +18,10 @@ Typical use (the Django glue does exactly this)::
 
 Main pieces: `ingest` (materials -> passages; `submission_text_from_html` for
 HTML essays, `document_text` for uploaded essay files), `claims` (sentences ->
-claims / skipped), `retrieval` (MiniLM + BM25, `CorpusIndex`), `nli` (`NliScorer`, `HfNliScorer`), `verdicts` and `explain`
-(four labels, confidence, reasons, limitations), `cache`, `pipeline`
-(`Verifier`), `report_text` (Canvas comment). Errors subclass `VerificationError`.
+claims / skipped), `retrieval` (MiniLM + BM25, `CorpusIndex`), `nli`
+(`NliScorer`, `HfNliScorer`), `verdicts` and `explain` (four labels,
+confidence, reasons, limitations), `cache`, `pipeline` (`Verifier`),
+`report_text` (Canvas comment). Errors subclass `VerificationError`.
 """
 
 from verification.engine.cache import (
