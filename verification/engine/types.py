@@ -149,7 +149,8 @@ class MaterialError:
     """A course-material file that could not be read; the others still are."""
 
     file_name: str
-    code: MaterialErrorCode
+    code: str
+    """One of `MaterialErrorCode`; typed ``str`` so stored rows can be passed back in."""
     message: str
 
 
