@@ -15,6 +15,7 @@ MUTED_BAR = "#5b6b8c"
 INK = "#1d2433"
 GRID = "#c3cad6"
 CLASS_LINE = "#7a4d00"
+FONT = 13
 
 
 @dataclass(frozen=True)
@@ -35,39 +36,53 @@ def _open(chart_id: str, width: int, height: int, title: str, desc: str) -> list
 
 
 def histogram(
-    chart_id: str, bins: Sequence[tuple[str, int]], *, title: str, desc: str = ""
+    chart_id: str, bins: Sequence[tuple[str, int]], *, title: str, desc: str = "",
+    edges: Sequence[str] = (),
 ) -> str:
-    """Vertical bars, one per (label, count) bin, with the count above each bar."""
-    width, height, left, bottom, top = 640, 260, 36, 40, 20
-    plot_w, plot_h = width - left - 10, height - bottom - top
+    """Vertical bars, one per (label, count) bin, with the count above each bar.
+
+    `edges` (len(bins) + 1 labels) are drawn at the bar boundaries, as on a
+    histogram axis; without them each bar gets its own label.
+    """
+    width, height, left, right, bottom, top = 420, 230, 30, 14, 34, 22
+    plot_w, plot_h = width - left - right, height - bottom - top
     peak = max((c for _, c in bins), default=0) or 1
     slot = plot_w / max(len(bins), 1)
     parts = _open(chart_id, width, height, title, desc or title)
-    for frac in (0, 0.5, 1):
-        y = top + plot_h * (1 - frac)
+    for value in sorted({0, peak // 2, peak}):
+        y = top + plot_h * (1 - value / peak)
         parts.append(
-            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-            f'fill="{INK}">{round(peak * frac)}</text>'
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
+            f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT}" '
+            f'fill="{INK}">{value}</text>'
         )
     for i, (label, count) in enumerate(bins):
         h = plot_h * count / peak
-        x = left + i * slot + slot * 0.12
-        w = slot * 0.76
+        x = left + i * slot + slot * 0.1
+        w = slot * 0.8
         y = top + plot_h - h
         parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{BAR}" rx="3">'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{BAR}" rx="2">'
             f"<title>{escape(label)}: {count}</title></rect>"
         )
         if count:
             parts.append(
-                f'<text x="{x + w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="12" '
-                f'fill="{INK}">{count}</text>'
+                f'<text x="{x + w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
+                f'font-size="{FONT}" fill="{INK}">{count}</text>'
             )
-        parts.append(
-            f'<text x="{x + w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-            f'font-size="12" fill="{INK}">{escape(label)}</text>'
-        )
+        if not edges:
+            parts.append(
+                f'<text x="{x + w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'font-size="{FONT}" fill="{INK}">{escape(label)}</text>'
+            )
+    for i, edge in enumerate(edges):
+        x = left + i * slot
+        anchor = "start" if i == 0 else "end" if i == len(edges) - 1 else "middle"
+        if i % 2 == 0 or len(edges) <= 6:
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="{anchor}" '
+                f'font-size="{FONT}" fill="{INK}">{escape(edge)}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -84,21 +99,20 @@ def trend(
 ) -> str:
     """A 0-100 % line chart across labelled steps (assignments), with an optional
     dashed reference line (the class average). Gaps where a value is None."""
-    width, height, left, bottom, top, right = 640, 280, 44, 56, 28, 16
+    width, height, left, bottom, top, right = 420, 250, 40, 50, 14, 8
     plot_w, plot_h = width - left - right, height - bottom - top
     n = max(len(points), 1)
-    step = plot_w / max(n - 1, 1)
+    step = plot_w / n
 
     def xy(i: int, v: float) -> tuple[float, float]:
-        x = left + (i * step if n > 1 else plot_w / 2)
-        return x, top + plot_h * (1 - v)
+        return left + step * (i + 0.5), top + plot_h * (1 - v)
 
     parts = _open(chart_id, width, height, title, desc or title)
     for pct in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - pct / 100)
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT}" '
             f'fill="{INK}">{pct}%</text>'
         )
     for series, colour, dash in ((reference, CLASS_LINE, ' stroke-dasharray="6 4"'), (points, BAR, "")):
@@ -119,22 +133,26 @@ def trend(
             )
             tag = "circle" if series is points else "rect"
             parts.append(f"{shape}<title>{escape(p.label)}: {round(p.value * 100)}%</title></{tag}>")
-    fit = max(3, int((step if n > 1 else plot_w) / 7.5))
+    fit = int(step / 7)
     for i, p in enumerate(points):
         x, _ = xy(i, 0)
+        # Too narrow for names: number the steps; the table beside the chart names them.
+        text = _short(p.label, fit) if fit >= 8 else str(i + 1)
         parts.append(
-            f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle" font-size="12" '
-            f'fill="{INK}">{escape(_short(p.label, fit))}</text>'
+            f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
+            f'font-size="{FONT}" fill="{INK}">{escape(text)}</text>'
         )
     legend_y = height - 12
     parts.append(
         f'<circle cx="{left + 6}" cy="{legend_y - 4}" r="5" fill="{BAR}"/>'
-        f'<text x="{left + 16}" y="{legend_y}" font-size="12" fill="{INK}">{escape(series_label)}</text>'
+        f'<text x="{left + 16}" y="{legend_y}" font-size="{FONT}" fill="{INK}">'
+        f"{escape(series_label)}</text>"
     )
     if reference:
         parts.append(
-            f'<rect x="{left + 120}" y="{legend_y - 8}" width="8" height="8" fill="{CLASS_LINE}"/>'
-            f'<text x="{left + 134}" y="{legend_y}" font-size="12" fill="{INK}">'
+            f'<line x1="{left + 110}" x2="{left + 134}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
+            f'stroke="{CLASS_LINE}" stroke-width="3" stroke-dasharray="6 4"/>'
+            f'<text x="{left + 140}" y="{legend_y}" font-size="{FONT}" fill="{INK}">'
             f"{escape(reference_label)}</text>"
         )
     parts.append("</svg>")
@@ -143,7 +161,7 @@ def trend(
 
 def hbars(chart_id: str, rows: Sequence[tuple[str, int, str]], *, title: str, desc: str = "") -> str:
     """Horizontal bars for (label, count, colour) rows, e.g. verdict counts."""
-    row_h, left, width = 34, 170, 640
+    row_h, left, width = 30, 150, 420
     height = row_h * max(len(rows), 1) + 10
     peak = max((c for _, c, _ in rows), default=0) or 1
     parts = _open(chart_id, width, height, title, desc or title)
@@ -151,10 +169,10 @@ def hbars(chart_id: str, rows: Sequence[tuple[str, int, str]], *, title: str, de
         y = 5 + i * row_h
         w = (width - left - 60) * count / peak
         parts.append(
-            f'<text x="{left - 8}" y="{y + 21}" text-anchor="end" font-size="13" fill="{INK}">'
+            f'<text x="{left - 8}" y="{y + 20}" text-anchor="end" font-size="{FONT}" fill="{INK}">'
             f"{escape(label)}</text>"
             f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row_h - 12}" fill="{escape(colour)}" rx="3"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 21}" font-size="13" fill="{INK}">{count}</text>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 20}" font-size="{FONT}" fill="{INK}">{count}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

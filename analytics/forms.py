@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from canvas_pipeline.models import CanvasCourse
-from verification.models import ClaimResult
+from analytics.selectors.common import LABEL_NAMES
 
 
 class OverrideForm(forms.Form):
@@ -13,7 +13,7 @@ class OverrideForm(forms.Form):
         choices=[("right", "Verdict is right"), ("wrong", "Verdict is wrong"), ("clear", "Undo")]
     )
     label = forms.ChoiceField(
-        choices=[("", "Choose…"), *ClaimResult.Label.choices], required=False,
+        choices=[("", "Choose…"), *LABEL_NAMES.items()], required=False,
         label="Correct verdict",
     )  # fmt: skip
     note = forms.CharField(max_length=500, required=False, label="Note (optional)")

@@ -167,12 +167,16 @@ def course_seed(
     queued: int = 5,
     failed: int = 2,
     platform: Platform | None = None,
+    context_id: str = "",
+    people: tuple[tuple[str, str, str], ...] = (),
 ) -> SeedResult:
+    """Seed one course. `context_id` reuses (or makes) that LTI context of `platform`;
+    `people` are (sub, canvas_user_id, name) learners put first on the roster."""
     rng = random.Random(rng_seed)
     tag = secrets.token_hex(4)
     with transaction.atomic():
-        result = _course(platform, name, tag)
-        result.learners = _roster(result, students, tag)
+        result = _course(platform, name, tag, context_id)
+        result.learners = _roster(result, students, tag, people)
         result.assignments = CanvasAssignment.objects.bulk_create(
             CanvasAssignment(course=result.course, canvas_assignment_id=100 + i,
                              name=f"Essay {i + 1}: " + ["Photosynthesis", "Cells", "Genetics",
@@ -189,7 +193,7 @@ def course_seed(
     return result
 
 
-def _course(platform: Platform | None, name: str, tag: str) -> SeedResult:
+def _course(platform: Platform | None, name: str, tag: str, context_id: str) -> SeedResult:
     if platform is None:
         platform = Platform.objects.create(
             name=f"Seed Canvas {tag}", issuer=f"https://seed-{tag}.canvas.invalid",
@@ -198,10 +202,13 @@ def _course(platform: Platform | None, name: str, tag: str) -> SeedResult:
             key_set_url=f"https://seed-{tag}.canvas.invalid/jwks",
         )  # fmt: skip
     deployment, _ = Deployment.objects.get_or_create(platform=platform, deployment_id=f"seed-{tag}")
-    context = LtiContext.objects.create(
-        platform=platform, context_id=f"course-{tag}", title=name, label=name[:20],
-        canvas_course_id=str(int(tag, 16) % 10**6),
+    context, _ = LtiContext.objects.get_or_create(
+        platform=platform, context_id=context_id or f"course-{tag}",
+        defaults={"title": name, "label": name[:20]},
     )  # fmt: skip
+    if not context.canvas_course_id.isdigit():
+        context.canvas_course_id = str(int(tag, 16) % 10**6)
+        context.save(update_fields=["canvas_course_id"])
     installation = CanvasInstallation.objects.filter(platform=platform).first()
     if installation is None:
         installation = CanvasInstallation.objects.create(
@@ -227,14 +234,23 @@ def _course(platform: Platform | None, name: str, tag: str) -> SeedResult:
     return SeedResult(platform, deployment, context, course, instructor)
 
 
-def _roster(result: SeedResult, students: int, tag: str) -> list[LtiUser]:
-    users = LtiUser.objects.bulk_create(
+def _roster(
+    result: SeedResult, students: int, tag: str, people: tuple[tuple[str, str, str], ...]
+) -> list[LtiUser]:
+    named = [
+        LtiUser.objects.update_or_create(
+            platform=result.platform, sub=sub, defaults={"canvas_user_id": cid, "name": name}
+        )[0]
+        for sub, cid, name in people
+    ]
+    users = named + LtiUser.objects.bulk_create(
         LtiUser(platform=result.platform, sub=f"learner-{tag}-{i}", canvas_user_id=str(10000 + i),
                 name=f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i + 1}")
-        for i in range(students)
+        for i in range(students - len(named))
     )  # fmt: skip
     Membership.objects.bulk_create(
-        Membership(context=result.context, user=u, roles=[Role.LEARNER]) for u in users
+        (Membership(context=result.context, user=u, roles=[Role.LEARNER]) for u in users),
+        ignore_conflicts=True,
     )
     return users
 

@@ -18,9 +18,8 @@ from analytics.access import INSTRUCTOR_ONLY, LEARNER, STAFF, CourseScope, cours
 from analytics.forms import MaterialsForm, OverrideForm, SettingsForm
 from analytics.selectors import course as course_sel
 from analytics.selectors import learner as learner_sel
-from analytics.selectors.common import LABEL_COLOURS
+from analytics.selectors.common import LABEL_COLOURS, LABEL_NAMES
 from analytics.selectors.reports import report_for_job
-from verification.models import ClaimResult
 from verification.services import ApplicationError, UploadedMaterial
 
 NOTICES = {
@@ -102,6 +101,7 @@ def _class_page(request: HttpRequest, scope: CourseScope, assignment_id: int | N
         overview.histogram,
         title="Students by claim accuracy",
         desc="Number of students in each 10-point band of supported-claim share",
+        edges=[f"{10 * i}%" for i in range(11)],
     )
     trend = (
         charts.trend(
@@ -164,7 +164,7 @@ def _submission_page(
         "student_name": names.get(job.canvas_user_id, f"Student {job.canvas_user_id}"),
         "notice": _notice(request),
         "error": error,
-        "labels": ClaimResult.Label.choices,
+        "labels": list(LABEL_NAMES.items()),
     }
     return render(request, "analytics/submission.html", context, status=status)
 
