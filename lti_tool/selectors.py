@@ -23,9 +23,9 @@ def _origin(url: str) -> str:
 def frame_ancestor_origins() -> list[str]:
     """Origins of registered LMS platforms, allowed to frame Smart Notes pages.
 
-    From each active platform's issuer, OIDC auth URL and Canvas API URL (Canvas
-    frames the tool from the institution's domain, which is the API domain).
-    Cached briefly: this runs on every response.
+    From each active platform's issuer, OIDC auth URL and Canvas API URL, and the
+    Canvas domains seen in launches. Cached briefly (this runs on every response)
+    and dropped when a registration or a new Canvas domain appears.
     """
     origins = cache.get(FRAME_ANCESTORS_CACHE_KEY)
     if origins is None:
@@ -34,6 +34,16 @@ def frame_ancestor_origins() -> list[str]:
             "issuer", "auth_login_url", "canvas_api_url"
         ):
             origins.extend(o for o in map(_origin, row) if o)
+        # Canvas frames the tool from the institution's domain ($Canvas.api.domain).
+        domains = (
+            LtiContext.objects.filter(platform__is_active=True)
+            .exclude(canvas_api_domain="")
+            .values_list("platform__issuer", "canvas_api_domain")
+            .distinct()
+        )
+        for issuer, domain in domains:
+            scheme = "http" if issuer.startswith("http://") else "https"
+            origins.append(f"{scheme}://{domain}")
         origins = list(dict.fromkeys(origins))
         cache.set(FRAME_ANCESTORS_CACHE_KEY, origins, FRAME_ANCESTORS_CACHE_S)
     return list(origins)

@@ -130,7 +130,10 @@ def _context_upsert(platform: Platform, claims: dict[str, Any]) -> LtiContext | 
     context.title = str(data.get("title", ""))[:500]
     context.label = str(data.get("label", ""))[:255]
     context.canvas_course_id = _custom(claims, "canvas_course_id") or context.canvas_course_id
-    context.canvas_api_domain = _custom(claims, "canvas_api_domain") or context.canvas_api_domain
+    domain = _custom(claims, "canvas_api_domain")
+    if domain and domain != context.canvas_api_domain:
+        context.canvas_api_domain = domain
+        transaction.on_commit(lambda: cache.delete(FRAME_ANCESTORS_CACHE_KEY))
     nrps = claims.get(Claim.NRPS) or {}
     context.nrps_url = str(nrps.get("context_memberships_url", "") or context.nrps_url)
     context.save()

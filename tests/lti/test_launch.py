@@ -75,6 +75,16 @@ def test_frame_ancestors_include_registered_platform(client, platform):
     assert platform.issuer in response["Content-Security-Policy"]
 
 
+def test_frame_ancestors_include_canvas_domain_from_first_launch(
+    client, platform, django_capture_on_commit_callbacks
+):
+    client.get("/course/")  # caches the origins known before the launch
+    with django_capture_on_commit_callbacks(execute=True):
+        landing, _ = _landing(full_launch(client, platform, "learner"))
+    csp = client.get(landing).headers["Content-Security-Policy"]
+    assert "://canvas.example.edu" in csp
+
+
 def test_request_lti_exposes_canvas_claims(client, platform):
     from lti_tool.sessions import launch_from_token
 
