@@ -114,6 +114,7 @@ def test_staff_launch_enqueues_roster_sync_once_per_day(
 ):
     from lti_tool.tasks import roster_sync as roster_sync_task
 
+    assert full_launch(client, platform, "learner").status_code == 302  # course now known
     with django_capture_on_commit_callbacks() as callbacks:
         assert full_launch(client, platform, "instructor").status_code == 302
     assert len(callbacks) == 1
@@ -128,6 +129,7 @@ def test_staff_launch_enqueues_roster_sync_once_per_day(
 def test_learner_launch_does_not_enqueue_roster_sync(
     client, platform, django_capture_on_commit_callbacks
 ):
+    assert full_launch(client, platform, "learner").status_code == 302  # course now known
     with django_capture_on_commit_callbacks() as callbacks:
         assert full_launch(client, platform, "learner").status_code == 302
     assert callbacks == []
