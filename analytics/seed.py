@@ -156,6 +156,31 @@ def _claim(index: int, text: str, start: int, end: int, label: str, quote: str, 
     }  # fmt: skip
 
 
+def _report(rows: list[dict]) -> dict:
+    """A report as Report.to_dict() writes it, so the pipeline can rebuild the comment."""
+    counts = dict.fromkeys(("supported", "partially_supported", "contradicted",
+                            "not_enough_evidence"), 0)  # fmt: skip
+    claims = []
+    for row in rows:
+        counts[row["label"]] += 1
+        source = row["evidence_source"]
+        claims.append({
+            "index": row["claim_index"], "text": row["text"], "start": row["start"],
+            "end": row["end"], "label": row["label"], "confidence": row["confidence"],
+            "is_conflicting": row["is_conflicting"],
+            "probabilities": {"entailment": 0.5, "neutral": 0.3, "contradiction": 0.2},
+            "similarity": 0.7, "evidence_quote": row["evidence_quote"],
+            "source": {"file_name": source.split(",")[0], "page": None, "paragraph": None,
+                       "heading": None, "description": source} if source else None,
+            "reasons": row["detail"]["reasons"], "explanation": row["detail"]["explanation"],
+        })  # fmt: skip
+    return {
+        "schema_version": 1, "model_version": "seed", "corpus_version": "seed", "counts": counts,
+        "claims": claims, "skipped": [], "notes": [], "material_errors": [],
+        "limitations": LIMITATIONS, "timings_ms": {},
+    }  # fmt: skip
+
+
 def course_seed(
     *,
     students: int = 300,
@@ -244,7 +269,7 @@ def _roster(
         for sub, cid, name in people
     ]
     users = named + LtiUser.objects.bulk_create(
-        LtiUser(platform=result.platform, sub=f"learner-{tag}-{i}", canvas_user_id=str(10000 + i),
+        LtiUser(platform=result.platform, sub=f"learner-{tag}-{i}", canvas_user_id=str(result.course.pk * 100000 + i),
                 name=f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} {i + 1}")
         for i in range(students - len(named))
     )  # fmt: skip
@@ -266,9 +291,9 @@ def _assignment_jobs(result: SeedResult, assignment: CanvasAssignment, a_index: 
     runs = VerificationRun.objects.bulk_create(
         VerificationRun(corpus=corpus, source=VerificationRun.Source.CANVAS, submission_text=text,
                         status=VerificationRun.Status.DONE, progress=1.0,
-                        report={"limitations": LIMITATIONS}, model_version="seed",
+                        report=_report(rows), model_version="seed",
                         finished_at=received)
-        for text, _ in essays
+        for text, rows in essays
     )  # fmt: skip
     VerificationRun.objects.filter(pk__in=[r.pk for r in runs]).update(created_at=received)
     ClaimResult.objects.bulk_create(
@@ -280,7 +305,7 @@ def _assignment_jobs(result: SeedResult, assignment: CanvasAssignment, a_index: 
         state = SubmissionJob.State.HELD if i < held else SubmissionJob.State.DONE
         jobs.append(SubmissionJob(
             installation=result.course.installation, course=result.course, assignment=assignment,
-            canvas_submission_id=assignment.canvas_assignment_id * 100000 + i,
+            canvas_submission_id=_submission_id(result, assignment, i),
             canvas_user_id=learner.canvas_user_id, attempt=1, state=state, run=run,
             finished_at=received,
         ))  # fmt: skip
@@ -290,18 +315,23 @@ def _assignment_jobs(result: SeedResult, assignment: CanvasAssignment, a_index: 
     )
 
 
+def _submission_id(result: SeedResult, assignment: CanvasAssignment, i: int) -> int:
+    # Unique per installation: several seeded courses may share one.
+    return (result.course.pk * 1000 + assignment.canvas_assignment_id) * 100000 + i
+
+
 def _pending_jobs(result: SeedResult, *, queued: int, failed: int) -> None:
-    if not result.assignments:
+    if not result.assignments or not result.learners:
         return
     assignment = result.assignments[-1]
     jobs = []
     for i in range(queued + failed):
-        learner = result.learners[-(i + 1)]
+        learner = result.learners[-(i % len(result.learners) + 1)]
         is_failed = i >= queued
         jobs.append(SubmissionJob(
             installation=result.course.installation, course=result.course, assignment=assignment,
-            canvas_submission_id=assignment.canvas_assignment_id * 100000 + 90000 + i,
-            canvas_user_id=learner.canvas_user_id, attempt=2,
+            canvas_submission_id=_submission_id(result, assignment, 90000 + i),
+            canvas_user_id=learner.canvas_user_id, attempt=2 + i // len(result.learners),
             state=SubmissionJob.State.FAILED if is_failed else SubmissionJob.State.QUEUED,
             error_code="canvas_unavailable" if is_failed else "",
             error_message="Canvas returned 503 while downloading the attachment." if is_failed else "",
