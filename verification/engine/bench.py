@@ -41,11 +41,18 @@ DATA_FILE = (
     Path(__file__).resolve().parents[2].parent / "shared/data/climate_fever/climate-fever.jsonl"
 )
 WORDS_PER_PAGE = 500
+# Sentences a real essay has between its claims; the claim filter skips them.
 _FILLER = [
-    "Why does this matter for the next generation?",
-    "I think this is one of the most important topics of our time.",
-    "Governments should act on this evidence quickly.",
-    "Consider the following points carefully.",
+    "Why does this matter so much for the next generation of students and their families?",
+    "I think this is one of the most important and most misunderstood topics of our time.",
+    "Governments should act on this evidence quickly, before the costs grow any further.",
+    "Consider the following points carefully before drawing any firm conclusion from them.",
+    "In my opinion the public debate has not kept up with what the research actually says.",
+    "What would happen if nothing changed over the next fifty years in this area?",
+    "I believe that schools and universities have a large part to play in this story.",
+    "We should be careful not to exaggerate the evidence in either direction here.",
+    "Read the next section with these earlier questions in mind, and judge for yourself.",
+    "Personally, I find the economic side of the argument the most convincing part of all.",
 ]
 
 
@@ -74,9 +81,15 @@ class RunFigures:
 
 
 def build_workload(
-    *, pages: int = 50, claims_per_essay: int = 40, essays: int = 5, seed: int = 0
+    *,
+    pages: int = 50,
+    claims_per_essay: int = 40,
+    essays: int = 5,
+    essay_words: int = 1000,
+    seed: int = 0,
 ) -> Workload:
-    """Materials of about ``pages`` pages and essays of about ``claims_per_essay`` claims."""
+    """Materials of about ``pages`` pages; essays of ``claims_per_essay`` claims padded
+    with non-claim sentences to about ``essay_words`` words."""
     rng = random.Random(seed)  # noqa: S311 - workload sampling, not security
     if DATA_FILE.is_file():
         rows = [json.loads(line) for line in DATA_FILE.read_text(encoding="utf-8").splitlines()]
@@ -100,7 +113,9 @@ def build_workload(
     essay_texts = []
     for _ in range(essays):
         chosen = rng.sample(claims, min(claims_per_essay, len(claims)))
-        for filler in _FILLER:
+        for filler in _FILLER * 3:
+            if sum(len(s.split()) for s in chosen) >= essay_words:
+                break
             chosen.insert(rng.randrange(len(chosen) + 1), filler)
         paragraphs = [" ".join(chosen[i : i + 6]) for i in range(0, len(chosen), 6)]
         essay_texts.append("\n\n".join(paragraphs))
