@@ -13,20 +13,34 @@ from dataclasses import dataclass, field
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     "a an the is are was were be been of in on at to for and or by with as it its this that "
-    "these those from".split()
+    "these those from get gets got "
+    # Hedges and lead-ins students add around the same claim.
+    "clearly fact well known we learned mostly also very really think believe".split()
 )
+# Verbs students swap for one another without changing the claim.
+_SYNONYMS = {"happen": "occur", "happens": "occur", "occurs": "occur", "occurred": "occur"}
+_PHRASES = re.compile(r"\btakes? place\b|\btook place\b")
 
 
 def tokens(text: str) -> frozenset[str]:
     """Lower-cased word tokens without stop words, with a crude plural fold."""
     out = set()
-    for tok in _TOKEN.findall(text.lower()):
+    for tok in _TOKEN.findall(_PHRASES.sub("occur", text.lower())):
         if tok in _STOP:
             continue
+        tok = _SYNONYMS.get(tok, tok)
         if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
             tok = tok[:-1]
         out.add(tok)
     return frozenset(out)
+
+
+def similar(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    """Token Jaccard at least `threshold`, and the same numbers: "1879" and "1779"
+    are different mistakes however alike the rest is."""
+    numbers_a = {t for t in a if t.isdigit()}
+    numbers_b = {t for t in b if t.isdigit()}
+    return numbers_a == numbers_b and jaccard(a, b) >= threshold
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -56,7 +70,7 @@ def cluster_texts(
     for text, count, students in sorted(groups, key=lambda g: -g[1]):
         toks = tokens(text)
         for cluster in clusters:
-            if jaccard(toks, cluster._tokens) >= threshold:
+            if similar(toks, cluster._tokens, threshold):
                 cluster.count += count
                 cluster.students += students
                 if len(cluster.variants) < 5:
