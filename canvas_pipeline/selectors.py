@@ -120,8 +120,11 @@ def job_report_text(job: SubmissionJob) -> str:
     posted = CommentPosting.objects.filter(job=job).values_list("text", flat=True).first()
     if posted:
         return posted
-    if job.run_id and VerificationRun.objects.filter(
-        pk=job.run_id, status=VerificationRun.Status.DONE
-    ).exists():
+    if (
+        job.run_id
+        and VerificationRun.objects.filter(
+            pk=job.run_id, status=VerificationRun.Status.DONE
+        ).exists()
+    ):
         return comment_text(job)[0]
     return ""

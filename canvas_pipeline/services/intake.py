@@ -10,6 +10,7 @@ https://canvas.instructure.com/doc/api/file.data_service_canvas_submission.html
 
 from __future__ import annotations
 
+import binascii
 import hmac
 import json
 import threading
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from jwt.utils import base64url_decode
 from prometheus_client import Counter
 
 from canvas_pipeline.ids import canvas_id_local, canvas_id_relative, canvas_id_shard
@@ -114,17 +116,32 @@ def jwks_cache_clear() -> None:
     _jwks_cache.clear()
 
 
+# Tenants change rarely and every event needs one: keep them briefly per process.
+INSTALLATION_CACHE_S = 30.0
+_installation_cache: dict[str, tuple[float, CanvasInstallation | None]] = {}
+
+
+def installation_cache_clear() -> None:
+    _installation_cache.clear()
+
+
 def _installation_for(metadata: dict[str, Any]) -> CanvasInstallation | None:
     uuid = str(metadata.get("root_account_uuid") or "")
     guid = str(metadata.get("root_account_lti_guid") or "")
+    key = f"{uuid}|{guid}"
+    now = time.monotonic()
+    cached = _installation_cache.get(key)
+    if cached and now - cached[0] < INSTALLATION_CACHE_S and cached[1] is not None:
+        return cached[1]
     query = CanvasInstallation.objects.filter(is_active=True)
-    if uuid:
-        found = query.filter(root_account_uuid=uuid).first()
-        if found:
-            return found
-    if guid:
-        return query.filter(root_account_lti_guid=guid).first()
-    return None
+    found = query.filter(root_account_uuid=uuid).first() if uuid else None
+    if found is None and guid:
+        found = query.filter(root_account_lti_guid=guid).first()
+    if found is not None:  # unknown tenants are not cached: linking one takes effect at once
+        if len(_installation_cache) > 1000:
+            _installation_cache.clear()
+        _installation_cache[key] = (now, found)
+    return found
 
 
 def _decode(
@@ -150,32 +167,41 @@ def _decode(
         ):
             raise _Rejected("unsigned_not_allowed")
         return payload, installation, False
-    try:
-        token = stripped.decode("ascii")
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except (UnicodeDecodeError, jwt.PyJWTError) as exc:
-        raise _Rejected("malformed_jwt", 400) from exc
+    header, payload, signing_input, signature = _jws_parts(stripped)
     if header.get("alg") != "RS256" or not header.get("kid"):
         raise _Rejected("bad_jwt_header")
-    if not isinstance(claims.get("metadata"), dict):
+    if not isinstance(payload.get("metadata"), dict):
         raise _Rejected("malformed_event", 400)
-    installation = _installation_for(claims["metadata"])
+    installation = _installation_for(payload["metadata"])
     if installation is None:
-        return claims, None, True
+        return payload, None, True
     if secret_token and not hmac.compare_digest(secret_token, installation.secret_path_token):
         raise _Rejected("wrong_secret_path")
     jwks_url = installation.live_events_jwks_url or settings.CANVAS_LIVE_EVENTS_JWKS_URL
     key = jwks_key_get(jwks_url, str(header["kid"])) if jwks_url else None
     if key is None:
         raise _Rejected("unknown_kid")
-    try:
-        payload = jwt.decode(
-            token, key=key, algorithms=["RS256"], options={"verify_aud": False, "require": []}
-        )
-    except jwt.PyJWTError as exc:
-        raise _Rejected("bad_signature") from exc
+    if key.algorithm_name != "RS256" or not key.Algorithm.verify(signing_input, key.key, signature):
+        raise _Rejected("bad_signature")
     return payload, installation, True
+
+
+def _jws_parts(token: bytes) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Header, payload, signing input and signature of a compact JWS, parsed once.
+
+    The signature is checked by the caller with the key the tenant's JWKS names;
+    the payload is only trusted after that check."""
+    try:
+        signing_input, _, signature_b64 = token.rpartition(b".")
+        header_b64, _, payload_b64 = signing_input.partition(b".")
+        header = json.loads(base64url_decode(header_b64))
+        payload = json.loads(base64url_decode(payload_b64))
+        signature = base64url_decode(signature_b64)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise _Rejected("malformed_jwt", 400) from exc
+    if not isinstance(header, dict) or not isinstance(payload, dict) or not signing_input:
+        raise _Rejected("malformed_jwt", 400)
+    return header, payload, signing_input, signature
 
 
 def _event_time(metadata: dict[str, Any]) -> datetime | None:
@@ -238,39 +264,95 @@ def _persist(
     *,
     is_signed: bool,
 ) -> IntakeResult:
+    """One transaction, one commit: the job (if new) and the event row.
+
+    A concurrent delivery of the same attempt can win the job insert between our
+    SELECT and INSERT; the unique constraint then fails this transaction and the
+    second pass finds the winner's job. The first pass inserts without looking
+    (new attempts are the common case; duplicates pay one rolled-back try)."""
+    for first_try in (True, False):
+        try:
+            with transaction.atomic():
+                return _persist_once(
+                    installation,
+                    payload,
+                    metadata,
+                    data,
+                    is_signed=is_signed,
+                    look_first=not first_try,
+                )
+        except IntegrityError:
+            if not first_try:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _persist_once(
+    installation: CanvasInstallation,
+    payload: dict[str, Any],
+    metadata: dict[str, Any],
+    data: dict[str, Any],
+    *,
+    is_signed: bool,
+    look_first: bool,
+) -> IntakeResult:
+    from canvas_pipeline.services.jobs import job_enqueue
+
     course_local = canvas_id_local(metadata["context_id"])
-    course = CanvasCourse.objects.filter(
-        installation=installation, canvas_course_id=course_local, is_enabled=True
-    ).first()
-    if course is None:
-        return _result("ignored", "course_not_enabled", 202)
-    assignment, _ = CanvasAssignment.objects.get_or_create(
-        course=course, canvas_assignment_id=canvas_id_local(data["assignment_id"])
+    assignment_local = canvas_id_local(data["assignment_id"])
+    assignment = (
+        CanvasAssignment.objects.select_related("course")
+        .filter(
+            course__installation=installation,
+            course__canvas_course_id=course_local,
+            canvas_assignment_id=assignment_local,
+        )
+        .first()
     )
+    if assignment is None:
+        course = CanvasCourse.objects.filter(
+            installation=installation, canvas_course_id=course_local, is_enabled=True
+        ).first()
+        if course is None:
+            return _result("ignored", "course_not_enabled", 202)
+        assignment = CanvasAssignment.objects.create(
+            course=course, canvas_assignment_id=assignment_local
+        )
+    course = assignment.course
+    if not course.is_enabled:
+        return _result("ignored", "course_not_enabled", 202)
     if not assignment.is_enabled:
         return _result("ignored", "assignment_not_enabled", 202)
     submission_id = canvas_id_local(data["submission_id"])
     attempt = int(data["attempt"])
     event_name = str(metadata["event_name"])
-    submission_type = str(data.get("submission_type") or "")
-    job, created = job_get_or_create(
-        installation=installation,
-        course=course,
-        assignment=assignment,
-        canvas_submission_id=submission_id,
-        canvas_user_id=canvas_id_relative(
-            data["user_id"], shard=canvas_id_shard(metadata["context_id"])
-        ),
-        attempt=attempt,
-        submission_type=submission_type,
-        source=SubmissionJob.Source.EVENT,
-    )
-    key = f"{installation.pk}:{submission_id}:{attempt}:{event_name}"
+    unique = {
+        "installation": installation,
+        "canvas_submission_id": submission_id,
+        "attempt": attempt,
+    }
+    job = SubmissionJob.objects.filter(**unique).only("id").first() if look_first else None
+    created = job is None
+    if job is None:
+        job = SubmissionJob.objects.create(
+            **unique,
+            **_job_fields(
+                course=course,
+                assignment=assignment,
+                canvas_user_id=canvas_id_relative(
+                    data["user_id"], shard=canvas_id_shard(metadata["context_id"])
+                ),
+                submission_type=str(data.get("submission_type") or ""),
+                source=SubmissionJob.Source.EVENT,
+            ),
+        )
+        if job.state == SubmissionJob.State.RECEIVED:
+            job_enqueue(job.pk, step="process")
     LiveEvent.objects.bulk_create(
         [
             LiveEvent(
                 installation=installation,
-                idempotency_key=key,
+                idempotency_key=f"{installation.pk}:{submission_id}:{attempt}:{event_name}",
                 event_name=event_name,
                 event_time=_event_time(metadata),
                 is_signed=is_signed,
@@ -280,19 +362,12 @@ def _persist(
         ],
         ignore_conflicts=True,
     )
-    if created:
-        return _result("accepted", event_name, 202, job.pk)
-    return _result("duplicate", event_name, 202, job.pk)
+    return _result("accepted" if created else "duplicate", event_name, 202, job.pk)
 
 
-def job_get_or_create(**fields: Any) -> tuple[SubmissionJob, bool]:
-    """The attempt's job; a new one is enqueued once its transaction commits.
-
-    Text types other than text entry and upload become SKIPPED jobs, so the
-    instructor sees why nothing was posted."""
-    from canvas_pipeline.services.jobs import job_enqueue
-
-    unique = {k: fields.pop(k) for k in ("installation", "canvas_submission_id", "attempt")}
+def _job_fields(**fields: Any) -> dict[str, Any]:
+    """A new job's fields; types other than text entry and upload become SKIPPED jobs,
+    so the instructor sees why nothing was posted."""
     if fields.get("submission_type") and fields["submission_type"] not in CHECKED_TYPES:
         fields["state"] = SubmissionJob.State.SKIPPED
         fields["error_code"] = "unsupported_submission_type"
@@ -301,9 +376,17 @@ def job_get_or_create(**fields: Any) -> tuple[SubmissionJob, bool]:
             "Smart Notes reads text entries and uploaded files."
         )
         fields["finished_at"] = timezone.now()
+    return fields
+
+
+def job_get_or_create(**fields: Any) -> tuple[SubmissionJob, bool]:
+    """The attempt's job (reconciliation); a new one is enqueued once it commits."""
+    from canvas_pipeline.services.jobs import job_enqueue
+
+    unique = {k: fields.pop(k) for k in ("installation", "canvas_submission_id", "attempt")}
     try:
         with transaction.atomic():
-            job = SubmissionJob.objects.create(**unique, **fields)
+            job = SubmissionJob.objects.create(**unique, **_job_fields(**fields))
             if job.state == SubmissionJob.State.RECEIVED:
                 job_enqueue(job.pk, step="process")
     except IntegrityError:

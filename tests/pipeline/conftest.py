@@ -38,8 +38,9 @@ def other_key() -> rsa.RSAPrivateKey:
 
 @pytest.fixture
 def fake_canvas(events_key) -> Iterator[FakeCanvas]:
-    from canvas_pipeline.services.intake import jwks_cache_clear
+    from canvas_pipeline.services.intake import installation_cache_clear, jwks_cache_clear
 
+    installation_cache_clear()
     canvas = FakeCanvas().start()
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(events_key.public_key()))
     canvas.jwks = {"keys": [{**jwk, "kid": KID, "alg": "RS256", "use": "sig"}]}

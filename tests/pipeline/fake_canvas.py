@@ -194,7 +194,7 @@ class FakeCanvas:
         if r.path == "/login/oauth2/token" and r.method == "POST":
             return self._token(r.form)
         if match := STORAGE_PATH.match(r.path):
-            name, data, content_type = self.files[int(match.group(1))]
+            _name, data, content_type = self.files[int(match.group(1))]
             return 200, data, {"Content-Type": content_type}
         if match := FILE_PATH.match(r.path):
             # Canvas answers file downloads with a redirect to its file store.

@@ -3,9 +3,7 @@ local Canvas. Each test ends with exactly one comment per attempt."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +16,7 @@ import requests
 from canvas_pipeline.models import SubmissionJob
 from tests.conftest import REPO, wait_until, worker_start, worker_stop
 from tests.factories import ESSAY_TEXT
-from tests.pipeline.conftest import ASSIGNMENT, COURSE, STUDENT, SUBMISSION
+from tests.pipeline.conftest import ASSIGNMENT, COURSE, STUDENT
 from verification.models import VerificationRun
 
 pytestmark = [pytest.mark.e2e]

@@ -11,7 +11,7 @@ from canvas_pipeline.models import CanvasCourse, CanvasInstallation, CanvasToken
 from canvas_pipeline.services import jobs, posting
 from canvas_pipeline.services.intake import event_intake
 from tests.factories import MATERIALS_TEXT
-from tests.pipeline.conftest import ASSIGNMENT, COURSE, ROOT_UUID, STUDENT
+from tests.pipeline.conftest import COURSE, ROOT_UUID, STUDENT
 
 pytestmark = [pytest.mark.django_db]
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from canvas_pipeline.ids import canvas_id_local, canvas_id_relative, canvas_id_shard
 from canvas_pipeline.models import CanvasAssignment, LiveEvent, SubmissionJob
+from canvas_pipeline.services.intake import installation_cache_clear
 from tests.pipeline.conftest import ASSIGNMENT, KID, STUDENT, SUBMISSION, event_payload, sign
 
 pytestmark = [pytest.mark.django_db]
@@ -44,7 +45,8 @@ def test_a_signed_submission_event_creates_one_job_and_enqueues_it(
     assert job.assignment.canvas_assignment_id == ASSIGNMENT
     assert job.state == SubmissionJob.State.RECEIVED
     event = LiveEvent.objects.get()
-    assert event.is_signed and event.job == job
+    assert event.is_signed
+    assert event.job == job
     assert event.idempotency_key == f"{course.installation_id}:{SUBMISSION}:1:submission_created"
     assert len(callbacks) == 1
 
@@ -157,6 +159,7 @@ def test_unsigned_events_need_the_setting_and_the_secret_path(client, course):
     assert post(client, body, secret_url).status_code == 401  # setting off
     installation.allow_unsigned = True
     installation.save()
+    installation_cache_clear()
     assert post(client, body).status_code == 401  # plain URL
     assert post(client, body, "/canvas/events/wrong-token/").status_code == 401
     assert post(client, body, secret_url).json()["status"] == "accepted"
