@@ -46,6 +46,8 @@ def deep_link_response_build(*, lti: LtiLaunch, choice: str) -> tuple[str, str]:
     if picked is None:
         raise DeepLinkError(f"Unknown choice {choice!r}.")
     dl_settings = lti.claims.get(Claim.DEEP_LINKING_SETTINGS) or {}
+    if "ltiResourceLink" not in (dl_settings.get("accept_types") or ["ltiResourceLink"]):
+        raise DeepLinkError("This placement does not accept LTI resource links.")
     custom = {"smartnotes_target": picked.value}
     resource = (
         DeepLinkResource()

@@ -49,14 +49,21 @@ def frame_ancestor_origins() -> list[str]:
     return list(origins)
 
 
-def platform_list() -> QuerySet[Platform]:
-    return Platform.objects.prefetch_related("deployments").order_by("name", "id")
+def platform_list_for_issuer(issuer: str) -> QuerySet[Platform]:
+    """Registrations an administrator of this issuer may see (not other tenants')."""
+    return (
+        Platform.objects.filter(issuer=issuer)
+        .prefetch_related("deployments")
+        .order_by("name", "id")
+    )
 
 
-def launch_list_recent(*, limit: int = 20) -> QuerySet[Launch]:
-    return Launch.objects.select_related("platform", "user", "context").order_by("-created_at")[
-        :limit
-    ]
+def launch_list_recent_for_platform(platform: Platform, *, limit: int = 20) -> QuerySet[Launch]:
+    return (
+        Launch.objects.filter(platform=platform)
+        .select_related("platform", "user", "context")
+        .order_by("-created_at")[:limit]
+    )
 
 
 def tool_key_list() -> QuerySet[ToolKey]:

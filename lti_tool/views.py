@@ -31,7 +31,11 @@ from lti_tool.launch import (
     tool_conf,
 )
 from lti_tool.models import Platform
-from lti_tool.selectors import launch_list_recent, platform_list, tool_key_list
+from lti_tool.selectors import (
+    launch_list_recent_for_platform,
+    platform_list_for_issuer,
+    tool_key_list,
+)
 from lti_tool.services import launch_record
 from lti_tool.sessions import LtiLaunch, session_token_issue
 
@@ -248,10 +252,11 @@ def status(request: HttpRequest) -> HttpResponse:
     from ops.health import readiness
 
     overall, components = readiness()
+    lti = request.lti  # type: ignore[attr-defined]
     context = {
-        "platforms": platform_list(),
+        "platforms": platform_list_for_issuer(lti.platform.issuer),
         "tool_keys": tool_key_list(),
-        "launches": launch_list_recent(),
+        "launches": launch_list_recent_for_platform(lti.platform),
         "health": overall,
         "components": components,
         "urls": tool_urls(),

@@ -108,3 +108,20 @@ def test_admin_pages_render(admin_client, platform):
         "/admin/lti_tool/launch/",
     ):
         assert admin_client.get(path).status_code == 200, path
+
+
+def test_status_page_shows_only_the_admins_platform(client, platform):
+    from lti_tool.services import platform_register
+
+    platform_register(
+        name="Other University",
+        issuer="https://other.example.edu",
+        client_id="other-client",
+        auth_login_url="https://other.example.edu/auth",
+        auth_token_url="https://other.example.edu/token",
+        key_set_url="https://other.example.edu/jwks",
+    )
+    landing, token = _landing(full_launch(client, platform, "admin"))
+    page = client.get(landing, {"lti_session": token}).content.decode()
+    assert "Test Canvas" in page
+    assert "Other University" not in page
