@@ -49,13 +49,17 @@ def frame_ancestor_origins() -> list[str]:
     return list(origins)
 
 
-def platform_list_for_issuer(issuer: str) -> QuerySet[Platform]:
-    """Registrations an administrator of this issuer may see (not other tenants')."""
-    return (
-        Platform.objects.filter(issuer=issuer)
-        .prefetch_related("deployments")
-        .order_by("name", "id")
-    )
+def platform_list_for_admin(platform: Platform) -> QuerySet[Platform]:
+    """Registrations an administrator launching through `platform` may see: those of
+    the same root account (same tool_platform.guid), never other tenants' (Canvas
+    cloud institutions all share the issuer https://canvas.instructure.com)."""
+    if platform.tool_platform_guid:
+        rows = Platform.objects.filter(
+            issuer=platform.issuer, tool_platform_guid=platform.tool_platform_guid
+        )
+    else:
+        rows = Platform.objects.filter(pk=platform.pk)
+    return rows.prefetch_related("deployments").order_by("name", "id")
 
 
 def launch_list_recent_for_platform(platform: Platform, *, limit: int = 20) -> QuerySet[Launch]:

@@ -33,7 +33,7 @@ from lti_tool.launch import (
 from lti_tool.models import Platform
 from lti_tool.selectors import (
     launch_list_recent_for_platform,
-    platform_list_for_issuer,
+    platform_list_for_admin,
     tool_key_list,
 )
 from lti_tool.services import launch_record
@@ -254,7 +254,7 @@ def status(request: HttpRequest) -> HttpResponse:
     overall, components = readiness()
     lti = request.lti  # type: ignore[attr-defined]
     context = {
-        "platforms": platform_list_for_issuer(lti.platform.issuer),
+        "platforms": platform_list_for_admin(lti.platform),
         "tool_keys": tool_key_list(),
         "launches": launch_list_recent_for_platform(lti.platform),
         "health": overall,

@@ -115,7 +115,7 @@ def test_status_page_shows_only_the_admins_platform(client, platform):
 
     platform_register(
         name="Other University",
-        issuer="https://other.example.edu",
+        issuer=platform.issuer,  # Canvas cloud: every institution has the same issuer
         client_id="other-client",
         auth_login_url="https://other.example.edu/auth",
         auth_token_url="https://other.example.edu/token",
