@@ -1,15 +1,26 @@
-"""What a validated launch shows, per LTI message type.
+"""What a validated launch shows, per LTI message type, and how new types plug in.
 
+    from pylti1p3.message_validators.abstract import MessageValidatorAbstract
     from lti_tool import handlers
 
-    @handlers.register("LtiAssetProcessorSettingsRequest")
+    class AssetProcessorSettingsValidator(MessageValidatorAbstract):
+        def can_validate(self, jwt_body): return jwt_body.get(MESSAGE_TYPE) == "..."
+        def validate(self, jwt_body): self.run_common_validators(jwt_body); return True
+
+    @handlers.register("LtiAssetProcessorSettingsRequest",
+                       validator=AssetProcessorSettingsValidator())
     def asset_processor_settings(request, lti): ...   # lti is an LtiLaunch
 
 A handler gets the request and the new `LtiLaunch` (token already issued) and
-returns the response. Pair it with a message validator (see lti_tool.launch).
+returns the response. A launch is accepted only for message types that have a
+handler; the validator (pylti1p3's interface) checks the type's required claims
+and is added to `SmartNotesMessageLaunch.message_validators()`, which can also
+be overridden in a subclass. Register from an AppConfig.ready() or a module
+imported by the app's urls, so it happens before the first launch.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
@@ -18,18 +29,33 @@ from lti_tool.sessions import LtiLaunch
 
 Handler = Callable[[HttpRequest, LtiLaunch], HttpResponse]
 _HANDLERS: dict[str, Handler] = {}
+_VALIDATORS: dict[str, Any] = {}
 
 
-def register(message_type: str) -> Callable[[Handler], Handler]:
+def register(message_type: str, *, validator: Any = None) -> Callable[[Handler], Handler]:
+    """Show `handler` for launches of `message_type`; `validator` is a pylti1p3
+    MessageValidatorAbstract for types pylti1p3 does not know."""
+
     def decorator(handler: Handler) -> Handler:
         _HANDLERS[message_type] = handler
+        if validator is not None:
+            _VALIDATORS[message_type] = validator
         return handler
 
     return decorator
 
 
+def unregister(message_type: str) -> None:
+    _HANDLERS.pop(message_type, None)
+    _VALIDATORS.pop(message_type, None)
+
+
 def handler_for(message_type: str) -> Handler | None:
     return _HANDLERS.get(message_type)
+
+
+def extra_validators() -> list[Any]:
+    return list(_VALIDATORS.values())
 
 
 def landing_url_name(lti: LtiLaunch) -> str:

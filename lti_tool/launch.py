@@ -169,8 +169,9 @@ class SmartNotesMessageLaunch(DjangoMessageLaunch):
     binding: StateBinding | None = None
 
     def message_validators(self) -> list[Any]:
-        """Validators for accepted message types; subclass to add more."""
-        return list(get_validators())
+        """Validators for accepted message types: pylti1p3's plus those registered
+        with `lti_tool.handlers.register(..., validator=...)`; subclass to change."""
+        return [*get_validators(), *handlers.extra_validators()]
 
     def validate(self) -> "SmartNotesMessageLaunch":
         if self._restored:

@@ -206,6 +206,7 @@ class Platform:
         *,
         deep_linking: bool = False,
         ags: bool = False,
+        extra: dict[str, Any] | None = None,
         expiration_s: int = 300,
         **overrides: Any,
     ) -> dict[str, str]:
@@ -236,6 +237,8 @@ class Platform:
             }
         )
         launch.set_nrps(self.server.url + "/nrps/course-1/memberships")
+        if extra:
+            launch.set_extra_claims(extra)
         if ags:
             launch.set_ags(self.server.url + "/ags/lineitems", self.server.url + "/ags/lineitems/1")
         launch.set_id_token_expiration(expiration_s)
