@@ -9,9 +9,12 @@
 - Template tags, ``{% load lti_tool %}``: ``{% lti_url 'app:name' %}``,
   ``{% lti_session_input %}``, ``{{ url|lti_token:request.lti }}``.
 - ``lti_tool.claims``: claim URIs, ``Role``, ``AppRole``, ``MessageType``.
-- ``lti_tool.handlers.register(message_type)`` + a subclass of
-  ``lti_tool.launch.SmartNotesMessageLaunch`` to accept new message types.
-- ``lti_tool.advantage``: ``roster_sync(context=...)`` (NRPS), ``ags_service(lti)``.
+- ``lti_tool.handlers.register(message_type, validator=...)``: accept a new LTI
+  message type (its page + a pylti1p3 validator); or subclass
+  ``lti_tool.launch.SmartNotesMessageLaunch`` and override ``message_validators()``.
+- ``lti_tool.advantage``: ``roster_sync(context=...)`` (NRPS), ``ags_service(lti)``,
+  ``service_connector(platform)`` (cached client-credentials access tokens);
+  Celery task ``lti_tool.roster_sync`` (queued by staff launches, daily at most).
 - ``lti_tool.selectors``: ``frame_ancestor_origins()``, ``membership_list_for_context``.
 - URL names: ``lti_tool:jwks``, ``:config``, ``:login``, ``:launch``, ``:deep-link``,
   ``:register``, ``:status``; landing pages ``analytics:course``, ``analytics:my-feedback``.
