@@ -179,3 +179,16 @@ def test_unsupported_message_is_refused(client, platform, claim, value, code):
     claims[claim] = value
     data["id_token"] = jwt.encode(claims, platform.private_pem, "RS256", headers=header)
     _launch_refused(client, data, code)
+
+
+def test_unreachable_platform_key_set_is_a_clear_502(client, platform, platform_server):
+    from tests.lti.conftest import json_response
+
+    platform_server.routes[("GET", "/jwks")] = lambda _: json_response({"error": "down"}, 503)
+    data = platform.id_token(oidc_login(client, platform), "learner")
+    with capture_logs() as logs:
+        response = post_launch(client, data)
+    assert response.status_code == 502
+    assert "could not be read" in response.content.decode()
+    assert Launch.objects.count() == 0
+    assert [e["code"] for e in logs if e["event"] == "lti.launch.rejected"] == ["jwks_unavailable"]
