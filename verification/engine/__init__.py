@@ -72,6 +72,7 @@ from verification.engine.types import (
     Report,
     SkippedSentence,
     SourceLocation,
+    Verdict,
     VerdictLabel,
 )
 
@@ -110,6 +111,7 @@ __all__ = [
     "SkippedSentence",
     "SourceLocation",
     "TieredClaimCache",
+    "Verdict",
     "VerdictLabel",
     "VerificationError",
     "Verifier",

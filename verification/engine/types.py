@@ -144,6 +144,10 @@ class ClaimResult:
     from_cache: bool = False
 
 
+Verdict = ClaimResult
+"""Alias: a claim's verdict is its `ClaimResult`."""
+
+
 @dataclass(frozen=True, slots=True)
 class MaterialError:
     """A course-material file that could not be read; the others still are."""
