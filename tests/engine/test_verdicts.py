@@ -121,3 +121,18 @@ def test_claim_sharing_a_number_with_evidence_is_left_to_the_model() -> None:
     claim = make_claim("In 1789, about 3 million people lived in Paris.")
     evidence = [make_evidence("In 1789 Paris had some 600,000 inhabitants.", entailment=0.9)]
     assert decide(claim, evidence, CONFIG).label == "supported"
+
+
+def test_moderate_entailment_below_contradiction_is_not_partial_support() -> None:
+    result = decide(
+        make_claim(), [make_evidence(QUOTE, entailment=0.4, contradiction=0.45)], CONFIG
+    )
+    assert result.label == "not_enough_evidence"
+
+
+def test_number_mismatch_lowers_confidence_of_partial_support() -> None:
+    claim = make_claim("The French Revolution began in 1879.")
+    evidence = [make_evidence("The French Revolution began in 1789.", entailment=0.5)]
+    result = decide(claim, evidence, CONFIG)
+    assert result.label == "partially_supported"
+    assert "number_mismatch" in [r.code for r in result.reasons]

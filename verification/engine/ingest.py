@@ -368,11 +368,14 @@ def _html_blocks(html: str) -> list[TextBlock]:
     blocks: list[TextBlock] = []
     heading: str | None = None
     for text, is_heading in parser.blocks:
+        # Headings stay in the blocks (document_text shows them) but are not
+        # counted as paragraphs, so "paragraph 2" means the second one of text.
+        paragraph = sum(1 for b in blocks if b.heading != b.text) + 1
         if is_heading:
             heading = text
-            blocks.append(TextBlock(text, None, len(blocks) + 1, text))
+            blocks.append(TextBlock(text, None, paragraph, text))
         else:
-            blocks.append(TextBlock(text, None, len(blocks) + 1, heading))
+            blocks.append(TextBlock(text, None, paragraph, heading))
     return blocks
 
 

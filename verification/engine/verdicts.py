@@ -10,7 +10,8 @@ Rules, in order (thresholds from `VerifierConfig`):
 3. **Contradicted**: best contradiction >= ``contradiction_threshold``.
 4. **Partially supported**: some clause of a compound claim is entailed at or
    above ``support_threshold`` while the whole claim is not; or the best
-   entailment is moderate (>= ``partial_threshold``).
+   entailment is moderate (>= ``partial_threshold``) and above the best
+   contradiction.
 5. **Not enough evidence** otherwise.
 
 Number/date check: when a claim is SUPPORTED but none of the numbers or dates
@@ -18,8 +19,9 @@ it states appears in the supporting passage, which states other ones ("1879"
 vs "1789"), NLI models often still say "entailment" (small models read digits
 poorly). With
 ``number_mismatch_contradicts`` the verdict becomes CONTRADICTED (confidence at
-most 0.7); otherwise confidence is multiplied by 0.6. Both add a
-``number_mismatch`` reason. No other rule changes a label.
+most 0.7); otherwise, and for PARTIALLY_SUPPORTED claims, confidence is
+multiplied by 0.6. Both add a ``number_mismatch`` reason. No other rule
+changes a label.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def decide(
                 1.0,
             )
         )
-    elif ent >= config.partial_threshold:
+    elif ent >= config.partial_threshold and ent > con:
         label, primary, base = "partially_supported", support, 0.8 * (1.0 - con)
         notes.append(
             _adj(
@@ -130,24 +132,29 @@ def decide(
         )
     else:
         label, primary, base = "not_enough_evidence", evidence[0], 1.0 - max(ent, con)
-    if label == "supported" and (mismatch := number_mismatch(claim.text, primary.passage.text)):
-        label, base, note = _number_rule(mismatch, base, config)
+    if label in {"supported", "partially_supported"} and (
+        mismatch := number_mismatch(claim.text, primary.passage.text)
+    ):
+        label, base, note = _number_rule(label, mismatch, base, config)
         notes.append(note)
     notes.extend(confidence_adjustments(claim, label, primary.similarity, config))
     return _result(claim, label, base, is_conflicting, primary, notes, evidence)
 
 
 def _number_rule(
-    mismatch: tuple[set[str], set[str]], base: float, config: VerifierConfig
+    label: VerdictLabel,
+    mismatch: tuple[set[str], set[str]],
+    base: float,
+    config: VerifierConfig,
 ) -> tuple[VerdictLabel, float, Adjustment]:
     claim_numbers, quote_numbers = mismatch
     message = (
         f"the claim states {', '.join(sorted(claim_numbers))} but the evidence states "
         f"{', '.join(sorted(quote_numbers)[:5])}"
     )
-    if config.number_mismatch_contradicts:
+    if label == "supported" and config.number_mismatch_contradicts:
         return "contradicted", min(base, 0.7), _adj("number_mismatch", message, 1.0)
-    return "supported", base, _adj("number_mismatch", message, 0.6)
+    return label, base, _adj("number_mismatch", message, 0.6)
 
 
 def _result(
