@@ -20,9 +20,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "other": "Other facts",
 }
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _NUMBER = re.compile(
     rf"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|"
     rf"billion|percent|century|decade|{_MONTHS})\b",

@@ -36,7 +36,11 @@ def _open(chart_id: str, width: int, height: int, title: str, desc: str) -> list
 
 
 def histogram(
-    chart_id: str, bins: Sequence[tuple[str, int]], *, title: str, desc: str = "",
+    chart_id: str,
+    bins: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    desc: str = "",
     edges: Sequence[str] = (),
 ) -> str:
     """Vertical bars, one per (label, count) bin, with the count above each bar.
@@ -115,7 +119,10 @@ def trend(
             f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT}" '
             f'fill="{INK}">{pct}%</text>'
         )
-    for series, colour, dash in ((reference, CLASS_LINE, ' stroke-dasharray="6 4"'), (points, BAR, "")):
+    for series, colour, dash in (
+        (reference, CLASS_LINE, ' stroke-dasharray="6 4"'),
+        (points, BAR, ""),
+    ):
         coords = [xy(i, p.value) for i, p in enumerate(series) if p.value is not None]
         if len(coords) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
@@ -132,7 +139,9 @@ def trend(
                 else f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{colour}">'
             )
             tag = "circle" if series is points else "rect"
-            parts.append(f"{shape}<title>{escape(p.label)}: {round(p.value * 100)}%</title></{tag}>")
+            parts.append(
+                f"{shape}<title>{escape(p.label)}: {round(p.value * 100)}%</title></{tag}>"
+            )
     fit = int(step / 7)
     for i, p in enumerate(points):
         x, _ = xy(i, 0)
@@ -159,7 +168,9 @@ def trend(
     return "".join(parts)
 
 
-def hbars(chart_id: str, rows: Sequence[tuple[str, int, str]], *, title: str, desc: str = "") -> str:
+def hbars(
+    chart_id: str, rows: Sequence[tuple[str, int, str]], *, title: str, desc: str = ""
+) -> str:
     """Horizontal bars for (label, count, colour) rows, e.g. verdict counts."""
     row_h, left, width = 30, 150, 420
     height = row_h * max(len(rows), 1) + 10
@@ -171,8 +182,10 @@ def hbars(chart_id: str, rows: Sequence[tuple[str, int, str]], *, title: str, de
         parts.append(
             f'<text x="{left - 8}" y="{y + 20}" text-anchor="end" font-size="{FONT}" fill="{INK}">'
             f"{escape(label)}</text>"
-            f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row_h - 12}" fill="{escape(colour)}" rx="3"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 20}" font-size="{FONT}" fill="{INK}">{count}</text>'
+            f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row_h - 12}" '
+            f'fill="{escape(colour)}" rx="3"/>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 20}" font-size="{FONT}" '
+            f'fill="{INK}">{count}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -4,8 +4,8 @@ from typing import Any
 
 from django import forms
 
-from canvas_pipeline.models import CanvasCourse
 from analytics.selectors.common import LABEL_NAMES
+from canvas_pipeline.models import CanvasCourse
 
 
 class OverrideForm(forms.Form):
@@ -13,9 +13,10 @@ class OverrideForm(forms.Form):
         choices=[("right", "Verdict is right"), ("wrong", "Verdict is wrong"), ("clear", "Undo")]
     )
     label = forms.ChoiceField(
-        choices=[("", "Choose…"), *LABEL_NAMES.items()], required=False,
+        choices=[("", "Choose…"), *LABEL_NAMES.items()],
+        required=False,
         label="Correct verdict",
-    )  # fmt: skip
+    )
     note = forms.CharField(max_length=500, required=False, label="Note (optional)")
 
     def error_text(self) -> str:

@@ -5,7 +5,7 @@ from django.db import models
 
 from canvas_pipeline.models import CanvasCourse
 from lti_tool.models import LtiUser
-from verification.models import ClaimResult
+from verification.models import ClaimResult, VerificationRun
 
 Label = ClaimResult.Label
 
@@ -43,3 +43,24 @@ class ClaimOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_label} -> {self.label} on claim {self.claim_id}"
+
+
+class RunVerdictCounts(models.Model):
+    """Effective verdict counts of one verification run, kept so class-wide pages
+    read one row per submission instead of grouping every claim on each request.
+
+    Filled for new runs by analytics.services.run_counts_sync and refreshed for a
+    run by run_counts_refresh whenever one of its claims is overridden."""
+
+    run = models.OneToOneField(
+        VerificationRun, on_delete=models.CASCADE, primary_key=True, related_name="verdict_counts"
+    )
+    total = models.PositiveIntegerField(default=0)
+    supported = models.PositiveIntegerField(default=0)
+    partially_supported = models.PositiveIntegerField(default=0)
+    contradicted = models.PositiveIntegerField(default=0)
+    not_enough_evidence = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"counts of run {self.run_id}"

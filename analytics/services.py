@@ -4,18 +4,21 @@ delegated to canvas_pipeline's services rather than reimplemented."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from django.db import transaction
+from django.db.models import Count
+from django.db.models.lookups import Exact
 
-from analytics.models import ClaimOverride
+from analytics.models import ClaimOverride, RunVerdictCounts
+from analytics.selectors.common import LABELS, effective_label
 from canvas_pipeline.models import CanvasCourse, SubmissionJob
 from lti_tool.models import LtiUser
-from verification.models import ClaimResult
+from verification.models import ClaimResult, VerificationRun
 from verification.services import ApplicationError, UploadedMaterial
 
 logger = structlog.get_logger("smartnotes.analytics")
-LABELS = {choice.value for choice in ClaimResult.Label}
 
 
 def claim_override_set(
@@ -34,7 +37,7 @@ def claim_override_set(
     """
     if is_model_correct:
         label = claim.label
-    elif label not in LABELS:
+    elif label not in ClaimResult.Label.values:
         raise ApplicationError("Choose the correct verdict.", code="override_label")
     elif label == claim.label:
         raise ApplicationError(
@@ -49,7 +52,9 @@ def claim_override_set(
     override.note = note[:500]
     override.created_by = user
     override.full_clean(validate_constraints=True)
-    override.save()
+    with transaction.atomic():
+        override.save()
+        run_counts_refresh(run_id=claim.run_id)
     logger.info(
         "analytics.override.saved",
         claim_id=claim.pk,
@@ -61,7 +66,9 @@ def claim_override_set(
 
 
 def claim_override_clear(*, claim: ClaimResult) -> None:
-    ClaimOverride.objects.filter(claim=claim).delete()
+    with transaction.atomic():
+        ClaimOverride.objects.filter(claim=claim).delete()
+        run_counts_refresh(run_id=claim.run_id)
 
 
 def review_approve(*, job: SubmissionJob, user: LtiUser) -> SubmissionJob:
@@ -117,12 +124,61 @@ def course_settings_save(
     )
 
 
-def course_materials_upload(
-    *, course: CanvasCourse, files: list[UploadedMaterial]
-) -> CanvasCourse:
+def course_materials_upload(*, course: CanvasCourse, files: list[UploadedMaterial]) -> CanvasCourse:
     """Add uploaded files to the course's evidence corpus (ingested on a worker)."""
     from canvas_pipeline.services.setup import course_materials_add
 
     if not files:
         raise ApplicationError("Choose at least one file to upload.", code="no_materials")
     return course_materials_add(course=course, files=files)
+
+
+def _counted(run_ids: Any) -> dict[int, dict[str, int]]:
+    """Effective verdict counts per run, grouped by the database."""
+    per_label = {label: Count("id", filter=Exact(effective_label(), label)) for label in LABELS}
+    rows = (
+        ClaimResult.objects.filter(run_id__in=run_ids)
+        .values("run_id")
+        .annotate(total=Count("id"), **per_label)
+    )
+    return {row.pop("run_id"): row for row in rows}
+
+
+def run_counts_sync(*, course: CanvasCourse | None) -> int:
+    """Store verdict counts for the course's finished runs that have none yet.
+
+    Cheap when nothing is new (one anti-join over the course's jobs). Returns the
+    number of runs counted."""
+    if course is None:
+        return 0
+    missing = list(
+        SubmissionJob.objects.filter(
+            course=course,
+            run__status=VerificationRun.Status.DONE,
+            run__verdict_counts__isnull=True,
+        ).values_list("run_id", flat=True)
+    )
+    if not missing:
+        return 0
+    counted = _counted(
+        SubmissionJob.objects.filter(
+            course=course,
+            run__status=VerificationRun.Status.DONE,
+            run__verdict_counts__isnull=True,
+        ).values("run_id")
+    )
+    RunVerdictCounts.objects.bulk_create(
+        [RunVerdictCounts(run_id=run_id, **counted.get(run_id, {})) for run_id in set(missing)],
+        ignore_conflicts=True,  # a concurrent request counted the same runs
+        batch_size=2000,
+    )
+    logger.info("analytics.run_counts.synced", course_id=course.pk, runs=len(missing))
+    return len(missing)
+
+
+def run_counts_refresh(*, run_id: int) -> None:
+    """Recount one run (after an override changed one of its claims)."""
+    counts = _counted([run_id]).get(run_id, {})
+    RunVerdictCounts.objects.update_or_create(
+        run_id=run_id, defaults={"total": 0, **dict.fromkeys(LABELS, 0), **counts}
+    )

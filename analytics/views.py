@@ -3,6 +3,7 @@ analytics.access.course_view (course + role from the launch), calls one
 selector or service and renders. Cookieless: links and redirects carry the
 launch token (request.lti.url / {% lti_url %})."""
 
+import contextlib
 import csv
 from collections.abc import Iterator
 from typing import Any
@@ -33,7 +34,9 @@ NOTICES = {
 }
 
 
-def _redirect(request: HttpRequest, name: str, *args: Any, notice: str, anchor: str = "") -> HttpResponse:
+def _redirect(
+    request: HttpRequest, name: str, *args: Any, notice: str, anchor: str = ""
+) -> HttpResponse:
     url = request.lti.url(name, *args)  # type: ignore[attr-defined]
     return HttpResponseRedirect(f"{url}&notice={notice}{anchor}")
 
@@ -55,19 +58,24 @@ def _svg(markup: str) -> str:
 def my_feedback(request: HttpRequest, scope: CourseScope) -> HttpResponse:
     jobs = learner_sel.feedback_list_for_learner(scope)
     latest = report_for_job(jobs[0]) if jobs else None
-    return render(request, "analytics/my_feedback.html", {"scope": scope, "jobs": jobs, "report": latest})
+    return render(
+        request, "analytics/my_feedback.html", {"scope": scope, "jobs": jobs, "report": latest}
+    )
 
 
 @require_GET
 @course_view(LEARNER)
 def my_report(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
     job = learner_sel.feedback_get_for_learner(scope, public_id)
-    return render(request, "analytics/my_report.html", {"scope": scope, "report": report_for_job(job)})
+    return render(
+        request, "analytics/my_report.html", {"scope": scope, "report": report_for_job(job)}
+    )
 
 
 @require_GET
 @course_view(LEARNER)
 def my_analytics(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+    services.run_counts_sync(course=scope.course)  # the class comparison reads the counts
     data = learner_sel.learner_analytics(scope)
     chart = ""
     if data.trend:
@@ -84,17 +92,25 @@ def my_analytics(request: HttpRequest, scope: CourseScope) -> HttpResponse:
         [(c.name, c.count, LABEL_COLOURS[c.label]) for c in data.counts],
         title="Your claims by verdict",
     )
-    context = {"scope": scope, "data": data, "trend_svg": _svg(chart), "verdicts_svg": _svg(verdicts)}
+    context = {
+        "scope": scope,
+        "data": data,
+        "trend_svg": _svg(chart),
+        "verdicts_svg": _svg(verdicts),
+    }
     return render(request, "analytics/my_analytics.html", context)
 
 
 # --- Instructor and TA -------------------------------------------------------------------
 
 
-def _class_page(request: HttpRequest, scope: CourseScope, assignment_id: int | None) -> HttpResponse:
+def _class_page(
+    request: HttpRequest, scope: CourseScope, assignment_id: int | None
+) -> HttpResponse:
     assignment = (
         course_sel.assignment_get_for_course(scope.course, assignment_id) if assignment_id else None
     )
+    services.run_counts_sync(course=scope.course)
     overview = course_sel.class_overview(scope.course, scope.context, assignment_id=assignment_id)
     histogram = charts.histogram(
         "histogram",
@@ -181,7 +197,9 @@ def override(request: HttpRequest, claim_id: int, scope: CourseScope) -> HttpRes
     claim, job = course_sel.claim_get_for_course(scope.course, claim_id)
     form = OverrideForm(request.POST)
     if not form.is_valid():
-        return _submission_page(request, scope, str(job.public_id), error=form.error_text(), status=400)
+        return _submission_page(
+            request, scope, str(job.public_id), error=form.error_text(), status=400
+        )
     try:
         if form.cleaned_data["action"] == "clear":
             services.claim_override_clear(claim=claim)
@@ -199,7 +217,11 @@ def override(request: HttpRequest, claim_id: int, scope: CourseScope) -> HttpRes
     except ApplicationError as exc:
         return _submission_page(request, scope, str(job.public_id), error=exc.message, status=400)
     return _redirect(
-        request, "analytics:submission", job.public_id, notice=notice, anchor=f"#claim-{claim.claim_index}"
+        request,
+        "analytics:submission",
+        job.public_id,
+        notice=notice,
+        anchor=f"#claim-{claim.claim_index}",
     )
 
 
@@ -212,8 +234,12 @@ def review(request: HttpRequest, scope: CourseScope) -> HttpResponse:
     for job in held:
         group = groups.setdefault(job.assignment_id, {"assignment": job.assignment, "jobs": []})
         group["jobs"].append((job, names.get(job.canvas_user_id, f"Student {job.canvas_user_id}")))
-    context = {"scope": scope, "groups": list(groups.values()), "notice": _notice(request),
-               "error": request.GET.get("error") == "1"}  # fmt: skip
+    context = {
+        "scope": scope,
+        "groups": list(groups.values()),
+        "notice": _notice(request),
+        "error": request.GET.get("error") == "1",
+    }
     return render(request, "analytics/review.html", context)
 
 
@@ -241,10 +267,9 @@ def approve_all(request: HttpRequest, assignment_id: int, scope: CourseScope) ->
 @course_view(STAFF)
 def retry(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
     job = course_sel.job_get_for_course(scope.course, public_id)
-    try:
+    # Already retried by someone else: the status table shows where it is now.
+    with contextlib.suppress(ApplicationError):
         services.job_retry(job=job)
-    except ApplicationError:
-        pass  # already retried by someone else: the status table shows where it is now
     return _redirect(request, "analytics:course", notice="retried", anchor="#processing")
 
 
@@ -290,6 +315,7 @@ def export_claims(request: HttpRequest, scope: CourseScope) -> StreamingHttpResp
 @course_view(STAFF)
 def export_students(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
     assignment_id = _export_assignment(request, scope)
+    services.run_counts_sync(course=scope.course)
     rows = course_sel.export_student_rows(scope.course, scope.context, assignment_id=assignment_id)
     suffix = f"-assignment-{assignment_id}" if assignment_id else ""
     return _csv_response(rows, f"smartnotes-students{suffix}.csv")
@@ -313,9 +339,14 @@ def course_settings(request: HttpRequest, scope: CourseScope) -> HttpResponse:
 
 
 def _settings_page(
-    request: HttpRequest, scope: CourseScope, *, form: Any = None, materials_form: Any = None,
-    error: str = "", status: int = 200,
-) -> HttpResponse:  # fmt: skip
+    request: HttpRequest,
+    scope: CourseScope,
+    *,
+    form: Any = None,
+    materials_form: Any = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "scope": scope,
         "form": form or (SettingsForm(instance=scope.course) if scope.course else None),

@@ -4,7 +4,7 @@ course and the learner's Canvas user id (CourseScope), never by URL ids alone.""
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Min, QuerySet
 from django.http import Http404
 
 from analytics.access import CourseScope
@@ -17,6 +17,7 @@ from analytics.selectors.common import (
     VerdictCount,
     claim_counts,
     claims_for_jobs,
+    job_counts,
     jobs_verified,
     percentile,
     share,
@@ -134,9 +135,13 @@ def _peers(
     Only aggregates leave this function; no other student's row does.
     """
     class_jobs = jobs_verified(scope.course, states=LEARNER_STATES)
-    per_student = list(
-        class_jobs.values("canvas_user_id").annotate(**claim_counts()).filter(total__gt=0)
-    )
+    per_job = job_counts(class_jobs)
+    totals: dict[str, dict[str, int]] = {}
+    for row in per_job:
+        mine = totals.setdefault(row["canvas_user_id"], {"total": 0, "supported": 0})
+        mine["total"] += row["total"]
+        mine["supported"] += row["supported"]
+    per_student = [{"canvas_user_id": uid, **t} for uid, t in totals.items() if t["total"] > 0]
     classmates = [r for r in per_student if r["canvas_user_id"] != scope.canvas_user_id]
     if len(classmates) < PEER_MINIMUM:
         return None, {}
@@ -146,16 +151,16 @@ def _peers(
         "average": sum(accuracies) / len(accuracies),
         "top10": percentile(accuracies, 90),
     }
+    # Per-assignment class average, only where PEER_MINIMUM classmates submitted it.
     by_assignment: dict[int, float | None] = {}
-    student_counts = (
-        class_jobs.filter(assignment_id__in=assignment_ids)
-        .exclude(canvas_user_id=scope.canvas_user_id)
-        .values("assignment_id")
-        .annotate(n=Count("canvas_user_id", distinct=True))
-    )
-    enough = {r["assignment_id"] for r in student_counts if r["n"] >= PEER_MINIMUM}
-    for row in (
-        class_jobs.filter(assignment_id__in=enough).values("assignment_id").annotate(**claim_counts())
-    ):
-        by_assignment[row["assignment_id"]] = share(row["supported"], row["total"])
+    wanted = set(assignment_ids)
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for row in per_job:
+        if row["assignment_id"] in wanted:
+            groups.setdefault(row["assignment_id"], []).append(row)
+    for assignment_id, rows in groups.items():
+        others = {r["canvas_user_id"] for r in rows} - {scope.canvas_user_id}
+        if len(others) >= PEER_MINIMUM:
+            total = sum(r["total"] for r in rows)
+            by_assignment[assignment_id] = share(sum(r["supported"] for r in rows), total)
     return peers, by_assignment

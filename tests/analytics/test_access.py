@@ -41,7 +41,9 @@ def test_learner_cannot_open_submission_or_override(course_a, as_user):
     job = _job(course_a, course_a.learners[2])
     claim = ClaimResult.objects.filter(run=job.run).first()
     assert learner.get(f"/course/submissions/{job.public_id}/").status_code == 403
-    assert learner.get(f"/course/students/{course_a.learners[2].canvas_user_id}/").status_code == 403
+    assert (
+        learner.get(f"/course/students/{course_a.learners[2].canvas_user_id}/").status_code == 403
+    )
     response = learner.post(f"/course/claims/{claim.pk}/override/", {"action": "right"})
     assert response.status_code == 403
     assert not hasattr(claim, "override") or not ClaimResult.objects.get(pk=claim.pk).__dict__.get(
@@ -89,8 +91,13 @@ def test_instructor_cannot_reach_another_courses_objects(course_a, course_b, as_
     assignment_b = course_b.assignments[0]
     assert instructor.get(f"/course/submissions/{job_b.public_id}/").status_code == 404
     assert instructor.get(f"/course/assignments/{assignment_b.pk}/").status_code == 404
-    assert instructor.get(f"/course/students/{course_b.learners[0].canvas_user_id}/").status_code == 404
-    assert instructor.get(f"/course/export/claims.csv?assignment={assignment_b.pk}").status_code == 404
+    assert (
+        instructor.get(f"/course/students/{course_b.learners[0].canvas_user_id}/").status_code
+        == 404
+    )
+    assert (
+        instructor.get(f"/course/export/claims.csv?assignment={assignment_b.pk}").status_code == 404
+    )
     response = instructor.post(f"/course/claims/{claim_b.pk}/override/", {"action": "right"})
     assert response.status_code == 404
     assert instructor.post(f"/course/review/{job_b.public_id}/approve/").status_code == 404
@@ -132,7 +139,9 @@ def test_essay_and_material_text_is_escaped(course_a, as_user):
     pages = [
         as_user(course_a, learner, "learner").get(f"/course/my-feedback/{job.public_id}/"),
         as_user(course_a, learner, "learner").get("/course/my-analytics/"),
-        as_user(course_a, course_a.instructor, "instructor").get(f"/course/submissions/{job.public_id}/"),
+        as_user(course_a, course_a.instructor, "instructor").get(
+            f"/course/submissions/{job.public_id}/"
+        ),
         as_user(course_a, course_a.instructor, "instructor").get("/course/settings/"),
     ]
     for response in pages:

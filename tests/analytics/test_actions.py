@@ -16,9 +16,13 @@ pytestmark = pytest.mark.django_db
 
 def _learner_job(seed, index=2):
     learner = seed.learners[index]
-    job = SubmissionJob.objects.filter(
-        course=seed.course, canvas_user_id=learner.canvas_user_id, state="done"
-    ).order_by("-received_at").first()
+    job = (
+        SubmissionJob.objects.filter(
+            course=seed.course, canvas_user_id=learner.canvas_user_id, state="done"
+        )
+        .order_by("-received_at")
+        .first()
+    )
     return learner, job
 
 
@@ -40,12 +44,16 @@ def test_override_wrong_changes_students_feedback_and_analytics(course_a, as_use
     )
 
     assert response.status_code == 302
-    assert "notice=override" in response["Location"] and "lti_session=" in response["Location"]
+    assert "notice=override" in response["Location"]
+    assert "lti_session=" in response["Location"]
     override = ClaimOverride.objects.get(claim=claim)
     assert (override.model_label, override.label, override.is_model_correct) == (
-        claim.label, new_label, False,
-    )  # fmt: skip
-    assert override.created_by == course_a.instructor and override.created_at is not None
+        claim.label,
+        new_label,
+        False,
+    )
+    assert override.created_by == course_a.instructor
+    assert override.created_at is not None
     page = student.get(f"/course/my-feedback/{job.public_id}/").content.decode()
     assert f'<article class="card claim v-{new_label}" id="claim-{claim.claim_index}">' in page
     assert "Checked by your instructor" in page
@@ -134,7 +142,7 @@ def test_failed_job_shows_reason_and_retry_restarts_it(course_a, as_user):
     assert "Position 1 in the queue" in page  # the queued job
     instructor.post(f"/course/submissions/{failed.public_id}/retry/")
     failed.refresh_from_db()
-    assert failed.state == "received" and failed.error_message == ""
+    assert (failed.state, failed.error_message) == ("received", "")
 
 
 def test_settings_save_and_validate(course_a, as_user):
@@ -163,7 +171,7 @@ def test_materials_upload_adds_to_the_course_corpus(course_a, as_user):
 def test_claim_csv_uses_overrides_and_neutralises_formulas(course_a, as_user):
     _, job = _learner_job(course_a)
     claim = _claim(job)
-    claim.text = "=HYPERLINK(\"http://evil\")"
+    claim.text = '=HYPERLINK("http://evil")'
     claim.save(update_fields=["text"])
     instructor = as_user(course_a, course_a.instructor, "instructor")
     other = "supported" if claim.label != "supported" else "contradicted"
@@ -183,5 +191,6 @@ def test_student_csv_has_one_row_per_student(course_a, as_user):
     assert len(rows) == len(course_a.learners)
     first = rows[0]
     assert int(first["claims"]) == sum(
-        int(first[k]) for k in ("supported", "partially_supported", "contradicted", "not_enough_evidence")
+        int(first[k])
+        for k in ("supported", "partially_supported", "contradicted", "not_enough_evidence")
     )

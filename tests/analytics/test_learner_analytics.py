@@ -42,13 +42,25 @@ def test_a_resubmission_replaces_the_earlier_attempt(course_a, as_user):
     run.pk = None
     run.public_id = uuid.uuid4()
     run.save()
-    ClaimResult.objects.create(run=run, claim_index=0, text="Only claim.", start=0, end=11,
-                               label="contradicted", confidence=0.9)  # fmt: skip
+    ClaimResult.objects.create(
+        run=run,
+        claim_index=0,
+        text="Only claim.",
+        start=0,
+        end=11,
+        label="contradicted",
+        confidence=0.9,
+    )
     SubmissionJob.objects.create(
-        installation=first.installation, course=first.course, assignment=first.assignment,
-        canvas_submission_id=first.canvas_submission_id, canvas_user_id=first.canvas_user_id,
-        attempt=first.attempt + 1, state="done", run=run,
-    )  # fmt: skip
+        installation=first.installation,
+        course=first.course,
+        assignment=first.assignment,
+        canvas_submission_id=first.canvas_submission_id,
+        canvas_user_id=first.canvas_user_id,
+        attempt=first.attempt + 1,
+        state="done",
+        run=run,
+    )
     after, _ = _analytics(course_a, learner, as_user)
     assert after.total == before.total - replaced + 1
 
@@ -80,9 +92,10 @@ def test_categories_and_review_path_come_from_contradicted_claims(course_a, as_u
         course=course_a.course, canvas_user_id=learner.canvas_user_id, state="done"
     ).first()
     ClaimResult.objects.filter(run=job.run, claim_index=0).update(
-        label="contradicted", text="The treaty was signed in 1815.",
+        label="contradicted",
+        text="The treaty was signed in 1815.",
         evidence_quote="The treaty was signed in 1814.",
-    )  # fmt: skip
+    )
     data, page = _analytics(course_a, learner, as_user)
     assert any(key == "dates_numbers" for key, _, _ in data.categories)
     assert "The treaty was signed in 1815." in page

@@ -16,9 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--assignments", type=int, default=5)
         parser.add_argument("--claims", type=int, default=20)
         parser.add_argument("--name", default="Biology 101")
-        parser.add_argument("--seed", type=int, default=8, help="random seed (same seed, same data)")
         parser.add_argument(
-            "--platform", default="", help="name of an existing LTI platform to attach the course to"
+            "--seed", type=int, default=8, help="random seed (same seed, same data)"
+        )
+        parser.add_argument(
+            "--platform",
+            default="",
+            help="name of an existing LTI platform to attach the course to",
         )
 
     def handle(self, *args: object, **options: object) -> None:
