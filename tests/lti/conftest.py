@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -117,6 +117,29 @@ def platform_key_pem() -> tuple[str, str]:
     return private, public
 
 
+class _FastRegistration(PlatformRegistration):
+    """The library's registration, holding the platform key parsed once.
+
+    lti1p3platform re-parses the PEM (with RSA consistency checks) twice per signed
+    message; PyJWT accepts a key object, so keep one per PEM."""
+
+    _loaded: ClassVar[dict[str, tuple[Any, str]]] = {}
+
+    def _key(self) -> tuple[Any, str]:
+        pem = super().get_platform_private_key()
+        if pem not in self._loaded:
+            kid = PlatformRegistration.get_jwk(pem)["kid"]
+            key = serialization.load_pem_private_key(pem.encode(), password=None)
+            self._loaded[pem] = (key, kid)
+        return self._loaded[pem]
+
+    def get_kid(self) -> str | None:
+        return self._key()[1] if super().get_platform_private_key() else None
+
+    def get_platform_private_key(self) -> Any:
+        return self._key()[0] if super().get_platform_private_key() else None
+
+
 class _Request(PlatformRequest):
     def build_metadata(self, request: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -173,7 +196,7 @@ class Platform:
     def registration(self, **overrides: Any) -> PlatformRegistration:
         urls = tool_urls()
         reg = (
-            PlatformRegistration()
+            _FastRegistration()
             .set_iss(overrides.get("iss", self.issuer))
             .set_client_id(overrides.get("client_id", self.client_id))
             .set_deployment_id(overrides.get("deployment_id", self.deployment_id))
