@@ -166,6 +166,21 @@ class CanvasClient:
 
         return self._call("submissions", fetch)
 
+    def assignment_ids(self, *, course_id: int) -> list[int]:
+        """Ids of a course's assignments that take online submissions."""
+        from canvasapi.course import Course
+
+        course = Course(self._requester, {"id": course_id})
+
+        def fetch() -> list[int]:
+            return [
+                int(a.id)
+                for a in course.get_assignments(per_page=100)
+                if {"online_text_entry", "online_upload"} & set(getattr(a, "submission_types", []))
+            ]
+
+        return self._call("assignments", fetch)
+
     def comment_post(
         self, *, course_id: int, assignment_id: int, user_id: str, attempt: int, text: str
     ) -> dict[str, Any]:

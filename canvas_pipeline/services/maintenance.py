@@ -57,6 +57,7 @@ def reconcile(*, lookback_h: int | None = None) -> int:
     hours = lookback_h or settings.CANVAS_RECONCILE_LOOKBACK_H
     since = (timezone.now() - timedelta(hours=hours)).isoformat()
     created = 0
+    _assignments_discover()
     assignments = CanvasAssignment.objects.filter(
         is_enabled=True,
         course__is_enabled=True,
@@ -82,6 +83,29 @@ def reconcile(*, lookback_h: int | None = None) -> int:
             created += _reconcile_submission(assignment, submission, since)
     logger.info("canvas.reconcile.finished", created=created)
     return created
+
+
+def _assignments_discover() -> None:
+    """Add assignment rows for enabled courses, so attempts of an assignment that
+    never sent an event are found too."""
+    from canvas_pipeline.models import CanvasCourse
+
+    for course in CanvasCourse.objects.filter(
+        is_enabled=True, installation__is_active=True
+    ).select_related("installation"):
+        try:
+            ids = with_client(
+                course, lambda client, c=course: client.assignment_ids(course_id=c.canvas_course_id)
+            )
+        except CanvasError as exc:
+            logger.warning(
+                "canvas.reconcile.assignments_failed", course_id=course.pk, error=exc.message
+            )
+            continue
+        CanvasAssignment.objects.bulk_create(
+            [CanvasAssignment(course=course, canvas_assignment_id=i) for i in ids],
+            ignore_conflicts=True,
+        )
 
 
 def _reconcile_submission(assignment: CanvasAssignment, submission: dict, since: str) -> int:

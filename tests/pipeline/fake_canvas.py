@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 SUBMISSION_PATH = re.compile(r"^/api/v1/courses/(\d+)/assignments/(\d+)/submissions/(\d+)$")
 SUBMISSIONS_PATH = re.compile(r"^/api/v1/courses/(\d+)/assignments/(\d+)/submissions$")
+ASSIGNMENTS_PATH = re.compile(r"^/api/v1/courses/(\d+)/assignments$")
 FILE_PATH = re.compile(r"^/files/(\d+)/download$")
 STORAGE_PATH = re.compile(r"^/storage/(\d+)$")
 
@@ -241,6 +242,12 @@ class FakeCanvas:
                     if c == course_id and a == assignment_id
                 ]
             return 200, json.dumps(found), {}
+        if (match := ASSIGNMENTS_PATH.match(r.path)) and r.method == "GET":
+            course_id = int(match.group(1))
+            with self.lock:
+                ids = sorted({a for (c, a, _) in self.submissions if c == course_id})
+            types = ["online_text_entry", "online_upload"]
+            return 200, json.dumps([{"id": i, "submission_types": types} for i in ids]), {}
         return 404, '{"errors":[{"message":"no such endpoint"}]}', {}
 
     def _token(self, form: dict[str, list[str]]) -> tuple[int, str, dict[str, str]]:

@@ -279,9 +279,6 @@ def test_the_sweeper_resends_jobs_whose_message_was_lost(job):
 def test_reconciliation_creates_a_job_for_an_attempt_that_never_arrived(
     course, text_submission, fake_canvas
 ):
-    from canvas_pipeline.models import CanvasAssignment
-
-    CanvasAssignment.objects.create(course=course, canvas_assignment_id=ASSIGNMENT)
     submission = fake_canvas.submissions[(COURSE, ASSIGNMENT, STUDENT)]
     recent = timezone.now().isoformat()
     for version in submission["submission_history"]:
@@ -291,3 +288,4 @@ def test_reconciliation_creates_a_job_for_an_attempt_that_never_arrived(
     assert maintenance.reconcile() == 0
     job = SubmissionJob.objects.get()
     assert (job.source, job.attempt, job.canvas_user_id) == ("reconciliation", 1, str(STUDENT))
+    assert job.assignment.canvas_assignment_id == ASSIGNMENT  # discovered through the API
