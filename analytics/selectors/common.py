@@ -83,9 +83,10 @@ def jobs_verified(
 
 def claims_for_jobs(jobs: QuerySet[SubmissionJob]) -> QuerySet[ClaimResult]:
     """Claims of the runs of `jobs`, each annotated with its effective verdict."""
-    return ClaimResult.objects.filter(run_id__in=jobs.values("run_id")).annotate(
-        effective=effective_label()
-    )
+    # A literal id list: with the latest-attempt subquery inline, the planner re-runs
+    # it for every claim row. Callers pass one student's jobs, so the list is short.
+    run_ids = [r for r in jobs.values_list("run_id", flat=True) if r is not None]
+    return ClaimResult.objects.filter(run_id__in=run_ids).annotate(effective=effective_label())
 
 
 def share(part: int, whole: int) -> float | None:
