@@ -18,7 +18,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from lti_tool import handlers, keys
 from lti_tool.canvas_config import canvas_config, tool_urls
-from lti_tool.claims import AppRole, MessageType
+from lti_tool.claims import AppRole, Claim, MessageType
 from lti_tool.decorators import lti_launch_required, lti_role_required
 from lti_tool.deep_linking import DeepLinkError, deep_link_choices, deep_link_response_build
 from lti_tool.dynamic_registration import RegistrationError, dynamic_registration_complete
@@ -26,6 +26,7 @@ from lti_tool.launch import (
     LaunchRejected,
     SmartNotesMessageLaunch,
     SmartNotesOIDCLogin,
+    StateBinding,
     launch_storage,
     login_state_get,
     tool_conf,
@@ -97,6 +98,10 @@ def login(request: HttpRequest) -> HttpResponse:
 
 
 def _complete(request: HttpRequest, platform: Platform, claims: dict[str, Any]) -> HttpResponse:
+    handler = handlers.handler_for(str(claims.get(Claim.MESSAGE_TYPE)))
+    if handler is None:  # unregistered since validation; nothing is written
+        exc = LaunchRejected("This kind of launch is not supported.", code="message_type")
+        return _rejected(request, exc, stage="launch")
     launch = launch_record(platform=platform, claims=claims)
     lti = LtiLaunch.from_launch(launch, session_token_issue(launch))
     logger.info(
@@ -107,10 +112,6 @@ def _complete(request: HttpRequest, platform: Platform, claims: dict[str, Any]) 
         context_id=launch.context_id,
         roles=sorted(str(r) for r in lti.roles),
     )
-    handler = handlers.handler_for(launch.message_type)
-    if handler is None:
-        exc = LaunchRejected(f"No page for {launch.message_type}.", code="message_type")
-        return _rejected(request, exc, stage="launch")
     return handler(request, lti)
 
 
@@ -141,6 +142,14 @@ def launch(request: HttpRequest) -> HttpResponse:
     binding = message_launch.binding
     if binding is None or binding.method == "cookie":
         return _complete(request, platform, claims)
+    return _storage_check_page(request, platform, claims, binding)
+
+
+def _storage_check_page(
+    request: HttpRequest, platform: Platform, claims: dict[str, Any], binding: StateBinding
+) -> HttpResponse:
+    """Hold the validated claims under a one-time id until the page confirms, from
+    platform storage, that this browser started the login."""
     state = request.POST["state"]
     pending_id = secrets.token_urlsafe(32)
     cache.set(
