@@ -137,7 +137,7 @@ def _class_page(
         "histogram_svg": _svg(histogram),
         "trend_svg": _svg(trend),
         "processing": course_sel.processing_for_course(scope.course, assignment_id=assignment_id),
-        "held": len(course_sel.held_jobs_for_course(scope.course, assignment_id=assignment_id)),
+        "held": course_sel.held_count_for_course(scope.course, assignment_id=assignment_id),
         "notice": _notice(request),
     }
     return render(request, "analytics/course.html", context)

@@ -4,7 +4,7 @@ per-label counts computed by the database."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
@@ -124,6 +124,11 @@ def job_counts(jobs: QuerySet[SubmissionJob]) -> list[dict[str, Any]]:
             total=Coalesce(F("run__verdict_counts__total"), 0), **fields
         )
     )
+
+
+def summed_counts() -> dict[str, Any]:
+    """Aggregates over jobs: total and per-verdict sums of their runs' stored counts."""
+    return {name: Coalesce(Sum(f"run__verdict_counts__{name}"), 0) for name in ("total", *LABELS)}
 
 
 def course_runs(course_ids: set[int] | list[int], **filters: Any) -> QuerySet[SubmissionJob]:
