@@ -215,7 +215,8 @@ def _claim_rows(rng: random.Random, skill: float, n: int) -> tuple[str, list[dic
             text, label, quote = fact[0].rstrip(".") + ", mostly.", "partially_supported", fact[2]
         else:
             text, label, quote = fact[0], "supported", fact[2]
-        sentence = prefix + (text[0].lower() + text[1:] if prefix else text)
+        keep_case = text.split()[0] in ("DNA", "Jan", "Ingenhousz")  # names and acronyms
+        sentence = prefix + (text[0].lower() + text[1:] if prefix and not keep_case else text)
         sentence = sentence if sentence.endswith(".") else sentence + "."
         if parts:
             position += 1

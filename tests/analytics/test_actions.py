@@ -194,3 +194,35 @@ def test_student_csv_has_one_row_per_student(course_a, as_user):
         int(first[k])
         for k in ("supported", "partially_supported", "contradicted", "not_enough_evidence")
     )
+
+
+def test_class_view_counts_follow_an_override(course_a, as_user):
+    instructor = as_user(course_a, course_a.instructor, "instructor")
+    before = {c.label: c.count for c in instructor.get("/course/").context["overview"].counts}
+    _, job = _learner_job(course_a)
+    claim = _claim(job)
+    other = "supported" if claim.label != "supported" else "contradicted"
+    instructor.post(f"/course/claims/{claim.pk}/override/", {"action": "wrong", "label": other})
+    after = {c.label: c.count for c in instructor.get("/course/").context["overview"].counts}
+    assert after[other] == before[other] + 1
+    assert after[claim.label] == before[claim.label] - 1
+
+
+def test_seed_command_creates_a_course(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from canvas_pipeline.models import CanvasCourse
+
+    out = StringIO()
+    call_command("analytics_seed", "--students", "3", "--assignments", "2", "--claims", "4",
+                 stdout=out)  # fmt: skip
+    course = CanvasCourse.objects.get(name="Biology 101")
+    assert (
+        ClaimResult.objects.filter(
+            run__in=SubmissionJob.objects.filter(course=course).values("run")
+        ).count()
+        == 3 * 2 * 4
+    )
+    assert "3 students x 2 assignments x 4 claims" in out.getvalue()

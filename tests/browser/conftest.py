@@ -62,7 +62,9 @@ window.addEventListener("message", (event) => {
     {message_id: m.message_id, subject: m.subject + ".response", ...extra}, event.origin);
   if (m.subject === "lti.capabilities") reply({supported_messages: [
     {subject: "lti.put_data"}, {subject: "lti.get_data"}]});
-  else if (m.subject === "lti.put_data") { store[m.key] = m.value; reply({key: m.key, value: m.value}); }
+  else if (m.subject === "lti.put_data") {
+    store[m.key] = m.value; reply({key: m.key, value: m.value});
+  }
   else if (m.subject === "lti.get_data") reply({key: m.key, value: store[m.key]});
 });
 </script></body></html>"""
@@ -97,7 +99,9 @@ def lms(live_server: Any, settings: Any, platform: Platform) -> Platform:  # noq
         params = {k: v[0] for k, v in info.query.items()}
         persona = params.get("lti_message_hint", "learner")
         posted = platform.id_token(params, persona)
-        body = _form_post(posted["launch_url"], {"id_token": posted["id_token"], "state": posted["state"]})
+        body = _form_post(
+            posted["launch_url"], {"id_token": posted["id_token"], "state": posted["state"]}
+        )
         return 200, {"Content-Type": "text/html; charset=utf-8"}, body
 
     platform.server.routes[("GET", "/course-page")] = course_page

@@ -18,10 +18,16 @@ def seeded(lms: Any) -> Any:
     """The launch's course ("course-1") with results for the learner persona and 11 classmates."""
     row = PlatformRow.objects.get(issuer=lms.issuer)
     return course_seed(
-        platform=row, context_id="course-1", students=12, assignments=4, claims=8,
-        held=2, queued=1, failed=1,
+        platform=row,
+        context_id="course-1",
+        students=12,
+        assignments=4,
+        claims=8,
+        held=2,
+        queued=1,
+        failed=1,
         people=(("u-learner", "502", "Lee Learner"),),
-    )  # fmt: skip
+    )
 
 
 def _open(page: Any, lms: Any, persona: str) -> Any:
@@ -46,11 +52,15 @@ def _shots(page: Any, frame: Any, name: str) -> None:
         frame.locator("main").wait_for()
         assert _no_horizontal_scroll(page), f"{name} scrolls sideways at {width} px"
         # Grow the frame to its content, as Canvas does, so the screenshot shows it all.
+        page.frames[1].evaluate("window.scrollTo(0, 0)")
         height = page.frames[1].evaluate("document.documentElement.scrollHeight")
         page.evaluate("h => { document.getElementById('tool').style.height = h + 'px'; }", height)
         # A cross-site frame paints only inside the viewport: make the viewport that tall.
         page.set_viewport_size({"width": width, "height": height + 40})
-        frame.locator("main").wait_for()
+        # Wait for the frame to paint at the new size (two animation frames).
+        page.frames[1].evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"))
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -61,17 +71,20 @@ def test_learner_sees_feedback_and_analytics_in_frame(page: Any, lms: Any, seede
     marks = frame.locator(".essay mark")
     assert marks.count() == 8
     # Verdicts are named, not only coloured.
-    assert re.search(r"(Supported|Contradicted|Partially supported|Not enough evidence):",
-                     marks.first.inner_text())  # fmt: skip
+    assert re.search(
+        r"(Supported|Contradicted|Partially supported|Not enough evidence):",
+        marks.first.inner_text(),
+    )
     _shots(page, frame, "learner-feedback")
 
     frame.get_by_role("link", name="My analytics").click()
     frame.get_by_role("heading", name="My analytics").wait_for()
     assert frame.locator("svg.chart polyline").count() >= 1  # the trend line
     assert "class average" in frame.locator(".stats").inner_text()
-    assert frame.locator(".review-item").count() >= 1 or "No contradicted" in frame.locator(
-        "main"
-    ).inner_text()
+    assert (
+        frame.locator(".review-item").count() >= 1
+        or "No contradicted" in frame.locator("main").inner_text()
+    )
     _shots(page, frame, "learner-analytics")
 
 
@@ -103,6 +116,7 @@ def test_instructor_overrides_a_verdict_in_frame(page: Any, lms: Any, seeded: An
     )
     assert target in changed.locator(".badge").first.inner_text()
     assert "changed from" in changed.locator(".override-note").inner_text()
+    _shots(page, frame, "instructor-submission")
     override = ClaimOverride.objects.get(claim_id=claim_id)
     assert (override.is_model_correct, override.created_by.sub) == (False, "u-instructor")
 
