@@ -35,6 +35,7 @@ from verification.training.datasets import (
     load_training_pool,
     split_train_validation,
 )
+from verification.training.negation import negation_flipped_pairs
 
 logger = logging.getLogger("verification.training")
 
@@ -52,6 +53,8 @@ class TrainConfig:
     max_length: int = 128
     validation_fraction: float = 0.05
     fever_neutrals: int = 2000
+    # Negation-flipped copies of training pairs (see negation.py); 0 = off.
+    negation_pairs: int = 8000
     # Sort by length inside windows of this many batches, then shuffle the
     # batches: most padding disappears while batches stay randomly ordered.
     length_group_batches: int = 50
@@ -288,12 +291,18 @@ def _train_epoch(model, batches, data, optimizer, scheduler, plan, state, config
 
 
 def train(
-    data_root: Path, out_dir: Path, config: TrainConfig, limit: int = 0, deadline_s: float = 0
+    data_root: Path,
+    out_dir: Path,
+    config: TrainConfig,
+    limit: int = 0,
+    deadline_s: float = 0,
+    init_from: Path | None = None,
 ) -> None:
     """Train, validating and checkpointing after every epoch.
 
     Args:
         deadline_s: seconds from now by which training must end (0 = no limit).
+        init_from: start from this checkpoint instead of the base model.
     """
     import torch
     from transformers import AutoTokenizer
@@ -311,13 +320,19 @@ def train(
         sampler = random.Random(config.seed)  # noqa: S311 (seeded data sampling, not security)
         train_pairs = sampler.sample(train_pairs, limit)
         val_pairs = val_pairs[: max(1, limit // 10)]
+    negated = negation_flipped_pairs(train_pairs, config.negation_pairs, config.seed)
+    train_pairs = train_pairs + negated
     logger.info(
-        "pool %d pairs: train %d, validation %d", len(pool), len(train_pairs), len(val_pairs)
+        "pool %d pairs: train %d (%d negation-flipped), validation %d",
+        len(pool),
+        len(train_pairs),
+        len(negated),
+        len(val_pairs),
     )
 
     base = base_model_path()
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = build_model(base)
+    model = build_model(str(init_from) if init_from else base)
     if config.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
     train_features = encode(tokenizer, train_pairs, config.max_length)
@@ -373,13 +388,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
     parser.add_argument("--limit", type=int, default=0, help="train on N pairs (smoke test)")
+    parser.add_argument("--init-from", type=Path, help="continue from this checkpoint")
     parser.add_argument(
         "--budget-min", type=float, default=0, help="end training within this many minutes"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = TrainConfig(epochs=args.epochs, learning_rate=args.learning_rate)
-    train(args.data, args.out, config, limit=args.limit, deadline_s=args.budget_min * 60)
+    train(
+        args.data,
+        args.out,
+        config,
+        limit=args.limit,
+        deadline_s=args.budget_min * 60,
+        init_from=args.init_from,
+    )
 
 
 if __name__ == "__main__":
