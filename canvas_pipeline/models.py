@@ -123,7 +123,10 @@ class CanvasCourse(models.Model):
 
 class CanvasAssignment(models.Model):
     course = models.ForeignKey(CanvasCourse, on_delete=models.CASCADE, related_name="assignments")
-    canvas_assignment_id = models.BigIntegerField()
+    # Null for an assignment known only from Asset Processor notices (LTI id only).
+    canvas_assignment_id = models.BigIntegerField(null=True, blank=True)
+    # $com.instructure.Assignment.lti.id: Live Events' lti_assignment_id, notices' activity.id.
+    lti_assignment_id = models.CharField(max_length=255, blank=True, default="")
     name = models.CharField(max_length=255, blank=True, default="")
     is_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -132,7 +135,12 @@ class CanvasAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["course", "canvas_assignment_id"], name="canvas_assignment_uniq"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["course", "lti_assignment_id"],
+                condition=~models.Q(lti_assignment_id=""),
+                name="canvas_assignment_lti_uniq",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +166,8 @@ class SubmissionJob(models.Model):
     class Source(models.TextChoices):
         EVENT = "event"
         RECONCILIATION = "reconciliation"
+        # An LTI Asset Processor submission notice (asset_processor).
+        NOTICE = "notice"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     installation = models.ForeignKey(
@@ -165,10 +175,15 @@ class SubmissionJob(models.Model):
     )
     course = models.ForeignKey(CanvasCourse, on_delete=models.CASCADE, related_name="jobs")
     assignment = models.ForeignKey(CanvasAssignment, on_delete=models.CASCADE, related_name="jobs")
-    canvas_submission_id = models.BigIntegerField()
+    # Null until a Live Event names it: notices carry LTI ids only.
+    canvas_submission_id = models.BigIntegerField(null=True, blank=True)
     # Local id when the student is on the course's shard, else the global id.
-    canvas_user_id = models.CharField(max_length=32)
+    canvas_user_id = models.CharField(max_length=32, blank=True, default="")
     attempt = models.PositiveIntegerField()
+    # The key both intake paths share (Live Events: lti_assignment_id, lti_user_id;
+    # notices: activity.id, for_user.user_id), so an attempt has one job whichever came first.
+    lti_assignment_id = models.CharField(max_length=255, blank=True, default="")
+    lti_user_id = models.CharField(max_length=255, blank=True, default="")
     submission_type = models.CharField(max_length=64, blank=True, default="")
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.EVENT)
     state = models.CharField(
@@ -197,7 +212,12 @@ class SubmissionJob(models.Model):
             models.UniqueConstraint(
                 fields=["installation", "canvas_submission_id", "attempt"],
                 name="canvas_job_one_per_attempt",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["installation", "lti_assignment_id", "lti_user_id", "attempt"],
+                condition=~models.Q(lti_assignment_id="") & ~models.Q(lti_user_id=""),
+                name="canvas_job_one_per_lti_attempt",
+            ),
         ]
         indexes = [models.Index(fields=["state", "state_changed_at"])]
 

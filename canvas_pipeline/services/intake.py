@@ -300,15 +300,11 @@ def _persist_once(
 
     course_local = canvas_id_local(metadata["context_id"])
     assignment_local = canvas_id_local(data["assignment_id"])
-    assignment = (
-        CanvasAssignment.objects.select_related("course")
-        .filter(
-            course__installation=installation,
-            course__canvas_course_id=course_local,
-            canvas_assignment_id=assignment_local,
-        )
-        .first()
-    )
+    lti_ids = {
+        "lti_assignment_id": str(data.get("lti_assignment_id") or ""),
+        "lti_user_id": str(data.get("lti_user_id") or ""),
+    }
+    assignment = _assignment_find(installation, course_local, assignment_local, lti_ids)
     if assignment is None:
         course = CanvasCourse.objects.filter(
             installation=installation, canvas_course_id=course_local, is_enabled=True
@@ -316,7 +312,9 @@ def _persist_once(
         if course is None:
             return _result("ignored", "course_not_enabled", 202)
         assignment = CanvasAssignment.objects.create(
-            course=course, canvas_assignment_id=assignment_local
+            course=course,
+            canvas_assignment_id=assignment_local,
+            lti_assignment_id=lti_ids["lti_assignment_id"],
         )
     course = assignment.course
     if not course.is_enabled:
@@ -331,11 +329,12 @@ def _persist_once(
         "canvas_submission_id": submission_id,
         "attempt": attempt,
     }
-    job = SubmissionJob.objects.filter(**unique).only("id").first() if look_first else None
+    job = _job_find(unique, lti_ids) if look_first else None
     created = job is None
     if job is None:
         job = SubmissionJob.objects.create(
             **unique,
+            **lti_ids,
             **_job_fields(
                 course=course,
                 assignment=assignment,
@@ -363,6 +362,46 @@ def _persist_once(
         ignore_conflicts=True,
     )
     return _result("accepted" if created else "duplicate", event_name, 202, job.pk)
+
+
+def _assignment_find(
+    installation: CanvasInstallation,
+    course_local: int,
+    assignment_local: int,
+    lti_ids: dict[str, str],
+) -> CanvasAssignment | None:
+    """By Canvas id, else by LTI id (a row an Asset Processor notice created, which
+    then learns its Canvas id)."""
+    in_course = CanvasAssignment.objects.select_related("course").filter(
+        course__installation=installation, course__canvas_course_id=course_local
+    )
+    found = in_course.filter(canvas_assignment_id=assignment_local).first()
+    if found is None and lti_ids["lti_assignment_id"]:
+        found = in_course.filter(lti_assignment_id=lti_ids["lti_assignment_id"]).first()
+        if found is not None and found.canvas_assignment_id is None:
+            found.canvas_assignment_id = assignment_local
+            found.save(update_fields=["canvas_assignment_id"])
+    return found
+
+
+def _job_find(unique: dict[str, Any], lti_ids: dict[str, str]) -> SubmissionJob | None:
+    """The attempt's job by Canvas submission id, else by the LTI key shared with
+    Asset Processor notices (that job then learns its Canvas submission id)."""
+    job = SubmissionJob.objects.filter(**unique).only("id").first()
+    if job is not None or not (lti_ids["lti_assignment_id"] and lti_ids["lti_user_id"]):
+        return job
+    job = (
+        SubmissionJob.objects.filter(
+            installation=unique["installation"], attempt=unique["attempt"], **lti_ids
+        )
+        .only("id", "canvas_submission_id")
+        .first()
+    )
+    if job is not None and job.canvas_submission_id is None:
+        SubmissionJob.objects.filter(pk=job.pk, canvas_submission_id=None).update(
+            canvas_submission_id=unique["canvas_submission_id"]
+        )
+    return job
 
 
 def _job_fields(**fields: Any) -> dict[str, Any]:

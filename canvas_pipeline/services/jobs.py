@@ -20,6 +20,7 @@ from django.utils import timezone
 from canvas_pipeline.canvas import CanvasError, CanvasPermanentError, CanvasTransientError
 from canvas_pipeline.models import SubmissionJob
 from canvas_pipeline.services.access import with_client
+from canvas_pipeline.services.extensions import attempt_text_from_extensions
 from verification.models import VerificationRun
 
 logger = structlog.get_logger(__name__)
@@ -98,7 +99,9 @@ def job_process(*, job_id: int) -> bool:
         return False
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
     try:
-        text, notes = with_client(job.course, lambda client: _attempt_text(client, job))
+        text, notes = attempt_text_from_extensions(job) or with_client(
+            job.course, lambda client: _attempt_text(client, job)
+        )
     except CanvasTransientError:
         _set_state(job_id, State.RECEIVED, from_states=(State.FETCHING,), lease_expires_at=None)
         raise

@@ -21,6 +21,7 @@ from django.utils import timezone
 from canvas_pipeline.canvas import CanvasError, CanvasTransientError
 from canvas_pipeline.models import CommentPosting, SubmissionJob
 from canvas_pipeline.services.access import with_client
+from canvas_pipeline.services.extensions import publish_with_extensions
 from canvas_pipeline.services.jobs import _set_state, job_enqueue, job_fail
 from verification.models import VerificationRun
 from verification.services import ApplicationError
@@ -65,6 +66,8 @@ def job_post(*, job_id: int) -> bool:
     job = SubmissionJob.objects.select_related("course").filter(pk=job_id).first()
     if job is None or job.state != State.POSTING:
         return False
+    if publish_with_extensions(job):
+        return True
     approved = CommentPosting.objects.filter(job_id=job_id).exists()
     if (job.course.hold_for_review or not job.course.auto_post) and not approved:
         _set_state(job_id, State.HELD, from_states=(State.POSTING,), lease_expires_at=None)

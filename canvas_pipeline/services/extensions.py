@@ -1,0 +1,47 @@
+"""Other intake and publishing paths for the same jobs (asset_processor uses these).
+
+A job is one attempt, whichever path created it; only how its text is read and
+how its result is published differ. Register from an AppConfig.ready():
+
+- ``text_source_register(fn)``: ``fn(job) -> (text, notes) | None``; None means "not
+  mine", so the Canvas REST fetch runs. Raise CanvasError subclasses like that fetch.
+- ``publisher_register(fn)``: ``fn(job) -> bool`` runs in the posting step before the
+  comment; True means it finished the job (set DONE), False lets the comment step run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from canvas_pipeline.models import SubmissionJob
+
+TextSource = Callable[["SubmissionJob"], "tuple[str, list[str]] | None"]
+Publisher = Callable[["SubmissionJob"], bool]
+_text_sources: list[TextSource] = []
+_publishers: list[Publisher] = []
+
+
+def text_source_register(source: TextSource) -> TextSource:
+    if source not in _text_sources:
+        _text_sources.append(source)
+    return source
+
+
+def publisher_register(publisher: Publisher) -> Publisher:
+    if publisher not in _publishers:
+        _publishers.append(publisher)
+    return publisher
+
+
+def attempt_text_from_extensions(job: SubmissionJob) -> tuple[str, list[str]] | None:
+    for source in _text_sources:
+        found = source(job)
+        if found is not None:
+            return found
+    return None
+
+
+def publish_with_extensions(job: SubmissionJob) -> bool:
+    return any(publisher(job) for publisher in _publishers)
