@@ -47,6 +47,9 @@ def _no_horizontal_scroll(page: Any) -> bool:
 def _shots(page: Any, frame: Any, name: str) -> None:
     """Screenshots of the in-frame page at 375 px and 1280 px; no sideways scroll at either."""
     ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 320, "height": 900})
+    frame.locator("main").wait_for()
+    assert _no_horizontal_scroll(page), f"{name} scrolls sideways at 320 px"
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         frame.locator("main").wait_for()
