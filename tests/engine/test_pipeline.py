@@ -11,7 +11,7 @@ from verification.engine.cache import LruClaimCache
 from verification.engine.ingest import MaterialFile, ingest_materials
 from verification.engine.nli import HfNliScorer
 from verification.engine.pipeline import Verifier
-from verification.engine.retrieval import CorpusIndex, SentenceTransformerEmbedder
+from verification.engine.retrieval import CorpusIndex, SentenceTransformerEmbedder, build_index
 from verification.engine.types import REPORT_SCHEMA_PATH, VERDICT_LABELS
 
 MATERIALS = [
@@ -33,9 +33,9 @@ def verifier(tiny_scorer: HfNliScorer, minilm_embedder: SentenceTransformerEmbed
     return Verifier(tiny_scorer, minilm_embedder, cache=LruClaimCache())
 
 
-@pytest.fixture
-def index(verifier: Verifier) -> CorpusIndex:
-    return verifier.index(ingest_materials(MATERIALS).passages)
+@pytest.fixture(scope="module")
+def index(minilm_embedder: SentenceTransformerEmbedder) -> CorpusIndex:
+    return build_index(ingest_materials(MATERIALS).passages, minilm_embedder)
 
 
 def test_every_claim_gets_a_verdict_quote_source_and_explanation(
