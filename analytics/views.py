@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +24,7 @@ from analytics import charts, services
 from analytics.access import INSTRUCTOR_ONLY, LEARNER, STAFF, CourseScope, course_view
 from analytics.forms import MaterialsForm, OverrideForm, SettingsForm
 from analytics.selectors import course as course_sel
+from analytics.selectors import export as export_sel
 from analytics.selectors import learner as learner_sel
 from analytics.selectors.common import LABEL_COLOURS, LABEL_NAMES
 from analytics.selectors.reports import report_for_job
@@ -228,18 +235,8 @@ def override(request: HttpRequest, claim_id: int, scope: CourseScope) -> HttpRes
 @require_GET
 @course_view(STAFF)
 def review(request: HttpRequest, scope: CourseScope) -> HttpResponse:
-    held = course_sel.held_jobs_for_course(scope.course)
-    groups: dict[int, dict[str, Any]] = {}
-    names = course_sel.student_names_for_context(scope.context)
-    for job in held:
-        group = groups.setdefault(job.assignment_id, {"assignment": job.assignment, "jobs": []})
-        group["jobs"].append((job, names.get(job.canvas_user_id, f"Student {job.canvas_user_id}")))
-    context = {
-        "scope": scope,
-        "groups": list(groups.values()),
-        "notice": _notice(request),
-        "error": request.GET.get("error") == "1",
-    }
+    groups = course_sel.review_queue_for_course(scope.course, scope.context)
+    context = {"scope": scope, "groups": groups, "notice": _notice(request)}
     return render(request, "analytics/review.html", context)
 
 
@@ -298,7 +295,7 @@ def _export_assignment(request: HttpRequest, scope: CourseScope) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        course_sel.assignment_get_for_course(scope.course, -1)  # 404
+        raise Http404("No such assignment in this course")
     return course_sel.assignment_get_for_course(scope.course, int(raw)).pk
 
 
@@ -306,7 +303,7 @@ def _export_assignment(request: HttpRequest, scope: CourseScope) -> int | None:
 @course_view(STAFF)
 def export_claims(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
     assignment_id = _export_assignment(request, scope)
-    rows = course_sel.export_claim_rows(scope.course, scope.context, assignment_id=assignment_id)
+    rows = export_sel.export_claim_rows(scope.course, scope.context, assignment_id=assignment_id)
     suffix = f"-assignment-{assignment_id}" if assignment_id else ""
     return _csv_response(rows, f"smartnotes-claims{suffix}.csv")
 
@@ -316,7 +313,7 @@ def export_claims(request: HttpRequest, scope: CourseScope) -> StreamingHttpResp
 def export_students(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
     assignment_id = _export_assignment(request, scope)
     services.run_counts_sync(course=scope.course)
-    rows = course_sel.export_student_rows(scope.course, scope.context, assignment_id=assignment_id)
+    rows = export_sel.export_student_rows(scope.course, scope.context, assignment_id=assignment_id)
     suffix = f"-assignment-{assignment_id}" if assignment_id else ""
     return _csv_response(rows, f"smartnotes-students{suffix}.csv")
 

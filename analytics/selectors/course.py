@@ -1,7 +1,6 @@
 """Reads for instructor and TA pages, always scoped to the launch's Canvas course."""
 
 from bisect import bisect_left
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -269,6 +268,19 @@ def held_jobs_for_course(
     )
 
 
+def review_queue_for_course(
+    course: CanvasCourse | None, context: LtiContext
+) -> list[dict[str, Any]]:
+    """Held reports grouped by assignment: [{assignment, jobs: [(job, student name)]}]."""
+    names = student_names_for_context(context)
+    groups: dict[int, dict[str, Any]] = {}
+    for job in held_jobs_for_course(course):
+        group = groups.setdefault(job.assignment_id, {"assignment": job.assignment, "jobs": []})
+        name = names.get(job.canvas_user_id, f"Student {job.canvas_user_id}")
+        group["jobs"].append((job, name))
+    return list(groups.values())
+
+
 def job_get_for_course(course: CanvasCourse | None, public_id: Any) -> SubmissionJob:
     job = (
         SubmissionJob.objects.filter(course=course, public_id=public_id)
@@ -318,86 +330,3 @@ def materials_for_course(course: CanvasCourse | None) -> list[Material]:
     return list(
         Material.objects.filter(corpus_id=course.corpus_id).defer("data").order_by("-created_at")
     )
-
-
-# --- CSV export rows (streamed with .iterator()) -------------------------------------------
-
-
-def export_claim_rows(
-    course: CanvasCourse | None, context: LtiContext, *, assignment_id: int | None = None
-) -> Iterator[list[Any]]:
-    names = student_names_for_context(context)
-    yield [
-        "assignment",
-        "student",
-        "canvas_user_id",
-        "attempt",
-        "submission_id",
-        "claim_index",
-        "claim",
-        "verdict",
-        "model_verdict",
-        "overridden",
-        "confidence",
-        "conflicting",
-        "evidence_quote",
-        "evidence_source",
-    ]
-    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id)
-    rows = (
-        jobs.filter(run__claims__isnull=False)
-        .annotate(effective=effective_label("run__claims__"))
-        .values_list(
-            "assignment__name",
-            "canvas_user_id",
-            "attempt",
-            "canvas_submission_id",
-            "run__claims__claim_index",
-            "run__claims__text",
-            "effective",
-            "run__claims__label",
-            "run__claims__override__id",
-            "run__claims__confidence",
-            "run__claims__is_conflicting",
-            "run__claims__evidence_quote",
-            "run__claims__evidence_source",
-        )
-        .order_by("assignment_id", "canvas_user_id", "run__claims__claim_index")
-    )
-    for a, uid, attempt, sub, idx, text, eff, model, oid, conf, confl, quote, src in rows.iterator(
-        chunk_size=2000
-    ):
-        yield [
-            a,
-            names.get(uid, ""),
-            uid,
-            attempt,
-            sub,
-            idx,
-            text,
-            eff,
-            model,
-            "yes" if oid else "no",
-            f"{conf:.3f}",
-            "yes" if confl else "no",
-            quote,
-            src,
-        ]
-
-
-def export_student_rows(
-    course: CanvasCourse | None, context: LtiContext, *, assignment_id: int | None = None
-) -> Iterator[list[Any]]:
-    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id)
-    overview_rows = student_rows(jobs, context)
-    yield ["student", "canvas_user_id", "submissions", "claims", *LABELS, "accuracy"]
-    for r in overview_rows:
-        acc = "" if r["accuracy"] is None else f"{r['accuracy']:.3f}"
-        yield [
-            r["name"],
-            r["canvas_user_id"],
-            r["submissions"],
-            r["total"],
-            *(r[label] for label in LABELS),
-            acc,
-        ]
