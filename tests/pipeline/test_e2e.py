@@ -219,7 +219,8 @@ def test_no_event_is_lost_when_redis_restarts_mid_burst(
         redis = _redis_start(port, tmp_path / "redis.log")  # restarted empty
         statuses += [send(s) for s in students[12:]]
 
-        assert statuses == [202] * len(students)
+        web_log = (tmp_path / "web.log").read_text(errors="replace")[-3000:]
+        assert statuses == [202] * len(students), web_log
 
         def all_done():
             if SubmissionJob.objects.exclude(state=State.DONE).exists():
