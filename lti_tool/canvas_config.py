@@ -47,6 +47,8 @@ def canvas_config() -> dict[str, Any]:
         _placement("assignment_edit", MessageType.RESOURCE_LINK, launch),
         _placement("assignment_selection", MessageType.DEEP_LINKING, launch),
         _placement("link_selection", MessageType.DEEP_LINKING, launch),
+        # "Add Document Processing App" on an assignment (LTI Asset Processor attach).
+        _placement("ActivityAssetProcessor", MessageType.DEEP_LINKING, launch),
     ]
     return {
         "title": TITLE,

@@ -29,12 +29,25 @@ class Claim(StrEnum):
         "https://purl.imsglobal.org/spec/lti/claim/platformnotificationservice"
     )
     CANVAS_PLACEMENT = "https://www.instructure.com/placement"
+    # LTI Asset Processor 1.0 (https://www.imsglobal.org/spec/lti-ap/v1p0).
+    ACTIVITY = _LTI + "activity"
+    SUBMISSION = _LTI + "submission"
+    ASSET = _LTI + "asset"
+    ASSET_REPORT_TYPE = _LTI + "assetreport_type"
+    FOR_USER = _LTI + "for_user"
+    NOTICE = _LTI + "notice"
+    ASSET_SERVICE = "https://purl.imsglobal.org/spec/lti/claim/assetservice"
+    ASSET_REPORT = "https://purl.imsglobal.org/spec/lti/claim/assetreport"
+    EULA_SERVICE = "https://purl.imsglobal.org/spec/lti/claim/eulaservice"
 
 
 class MessageType(StrEnum):
     RESOURCE_LINK = "LtiResourceLinkRequest"
     DEEP_LINKING = "LtiDeepLinkingRequest"
     DEEP_LINKING_RESPONSE = "LtiDeepLinkingResponse"
+    REPORT_REVIEW = "LtiReportReviewRequest"
+    ASSET_PROCESSOR_SETTINGS = "LtiAssetProcessorSettingsRequest"
+    EULA = "LtiEulaRequest"
 
 
 class Scope(StrEnum):
@@ -43,6 +56,10 @@ class Scope(StrEnum):
     AGS_RESULT_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
     AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
     NRPS_READONLY = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+    # Platform Notification Service and Asset Processor (Canvas "Document Processor").
+    NOTICE_HANDLERS = "https://purl.imsglobal.org/spec/lti/scope/noticehandlers"
+    ASSET_READONLY = "https://purl.imsglobal.org/spec/lti/scope/asset.readonly"
+    ASSET_REPORT = "https://purl.imsglobal.org/spec/lti/scope/report"
 
 
 TOOL_SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)

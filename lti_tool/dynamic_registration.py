@@ -105,6 +105,12 @@ def tool_registration_request(platform_config: dict[str, Any]) -> dict[str, Any]
                     "label": TITLE,
                     "placements": ["assignment_selection", "link_selection"],
                 },
+                {
+                    "type": MessageType.DEEP_LINKING,
+                    "target_link_uri": urls["launch"],
+                    "label": TITLE,
+                    "placements": ["ActivityAssetProcessor"],
+                },
             ],
             "https://canvas.instructure.com/lti/privacy_level": "public",
         },

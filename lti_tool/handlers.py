@@ -58,6 +58,11 @@ def extra_validators() -> list[Any]:
     return list(_VALIDATORS.values())
 
 
+def registered_validators() -> dict[str, Any]:
+    """Validator per message type; one for a type pylti1p3 knows replaces pylti1p3's."""
+    return dict(_VALIDATORS)
+
+
 def landing_url_name(lti: LtiLaunch) -> str:
     """Where a role lands: staff on the course page, learners on their feedback,
     institution/system administrators on the installation status page."""

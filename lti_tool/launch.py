@@ -169,9 +169,17 @@ class SmartNotesMessageLaunch(DjangoMessageLaunch):
     binding: StateBinding | None = None
 
     def message_validators(self) -> list[Any]:
-        """Validators for accepted message types: pylti1p3's plus those registered
-        with `lti_tool.handlers.register(..., validator=...)`; subclass to change."""
-        return [*get_validators(), *handlers.extra_validators()]
+        """Validators for accepted message types: those registered with
+        `lti_tool.handlers.register(..., validator=...)`, and pylti1p3's for the types
+        no registered validator covers (a registered one replaces pylti1p3's, so
+        exactly one validator matches a message); subclass to change."""
+        registered = handlers.registered_validators()
+        stock = [
+            v
+            for v in get_validators()
+            if not any(v.can_validate({Claim.MESSAGE_TYPE: t}) for t in registered)
+        ]
+        return [*stock, *registered.values()]
 
     def validate(self) -> "SmartNotesMessageLaunch":
         if self._restored:

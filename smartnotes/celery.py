@@ -33,6 +33,7 @@ app.conf.update(
         "verification.claim_check": {"queue": "realtime"},
         "canvas_pipeline.job_verify": {"queue": "gpu"},
         "canvas_pipeline.*": {"queue": "submissions"},
+        "asset_processor.*": {"queue": "submissions"},
         "analytics.*": {"queue": "analytics"},
     },
     task_serializer="json",

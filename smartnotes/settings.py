@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "verification",
     "analytics",
     "canvas_pipeline",
+    "asset_processor",
 ]
 
 MIDDLEWARE = [

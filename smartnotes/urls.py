@@ -11,5 +11,6 @@ urlpatterns = [
     path("lti/", include("lti_tool.urls")),
     path("course/", include("analytics.urls")),
     path("canvas/", include("canvas_pipeline.urls")),
+    path("asset-processor/", include("asset_processor.urls")),
     path("", include("verification.urls")),
 ]

@@ -26,6 +26,10 @@ CANVAS_SCOPES = [
     "https://canvas.instructure.com/lti/public_jwk/scope/update",
     "https://canvas.instructure.com/lti/data_services/scope/create",
     "https://canvas.instructure.com/lti/account_lookup/scope/show",
+    # Asset Processor ("Document Processor").
+    "https://purl.imsglobal.org/spec/lti/scope/noticehandlers",
+    "https://purl.imsglobal.org/spec/lti/scope/asset.readonly",
+    "https://purl.imsglobal.org/spec/lti/scope/report",
 ]
 URL = {"type": "string", "pattern": "^https?://"}
 CANVAS_SCHEMA = {
@@ -90,6 +94,7 @@ def test_canvas_config_has_what_canvas_requires(client, db):
         "assignment_edit": "LtiResourceLinkRequest",
         "assignment_selection": "LtiDeepLinkingRequest",
         "link_selection": "LtiDeepLinkingRequest",
+        "ActivityAssetProcessor": "LtiDeepLinkingRequest",
     }
     assert config["custom_fields"] == {
         "canvas_course_id": "$Canvas.course.id",
