@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from analytics.models import ClaimOverride
 from analytics.seed import course_seed
@@ -33,7 +34,14 @@ def seeded(lms: Any) -> Any:
 def _open(page: Any, lms: Any, persona: str) -> Any:
     page.goto(f"{lms.server.url}/course-page?persona={persona}&height=1400")
     frame = page.frame_locator("iframe#tool")
-    frame.locator("h1").first.wait_for()
+    # Five round trips (login, platform storage, auth, launch, storage check) on a
+    # shared CI machine: allow more than the default per-step timeout.
+    try:
+        frame.locator("h1").first.wait_for(timeout=45_000)
+    except PlaywrightTimeoutError as exc:
+        where = page.frames[-1].url if len(page.frames) > 1 else "no frame"
+        text = page.frames[-1].evaluate("document.body && document.body.innerText") or ""
+        raise AssertionError(f"launch did not land: frame at {where}: {text[:300]!r}") from exc
     return frame
 
 
