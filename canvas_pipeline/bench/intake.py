@@ -99,37 +99,54 @@ def _events(jwks, uuid: str, course_id: int, count: int, run_id: int) -> list[by
 
 
 def _load(
-    url: str, bodies: list[bytes], concurrency: int
+    url: str, bodies: list[bytes], concurrency: int, rate: float = 0.0
 ) -> tuple[list[float], dict[int, int], float]:
+    """Closed loop (`concurrency` clients back to back) or, with `rate`, open loop:
+    request i is due at start + i/rate and its latency counts from that due time,
+    so a server falling behind shows up in the latency (no coordinated omission)."""
     host, port = url.removeprefix("http://").split(":")
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     cursor = iter(range(len(bodies)))
+    started = time.perf_counter()
 
     def client() -> None:
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
         while True:
             with lock:
                 index = next(cursor, None)
             if index is None:
+                connection.close()
                 return
-            started = time.perf_counter()
-            connection = http.client.HTTPConnection(host, int(port), timeout=30)
-            connection.request(
-                "POST",
-                "/canvas/events/",
-                body=bodies[index],
-                headers={"Content-Type": "application/jwt"},
-            )
-            status = connection.getresponse().status
-            connection.close()
-            elapsed = time.perf_counter() - started
+            due = started + index / rate if rate else time.perf_counter()
+            wait_s = due - time.perf_counter()
+            if wait_s > 0:
+                time.sleep(wait_s)
+            response = None
+            try:
+                connection.request(
+                    "POST",
+                    "/canvas/events/",
+                    body=bodies[index],
+                    headers={"Content-Type": "application/jwt"},
+                )
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                status = 0
+                connection.close()
+                connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            if response is None or response.getheader("Connection", "").lower() == "close":
+                connection.close()
+                connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            elapsed = time.perf_counter() - due
             with lock:
                 latencies.append(elapsed * 1000)
                 statuses[status] = statuses.get(status, 0) + 1
 
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -144,6 +161,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="open loop: events per second (0: closed loop)"
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (Dockerfile: 3)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
@@ -159,7 +179,9 @@ def main() -> None:
     web, url = gunicorn_start(env, workers=args.workers, log=log)
     try:
         _load(url, bodies[: args.warmup], args.concurrency)
-        latencies, statuses, elapsed_s = _load(url, bodies[args.warmup :], args.concurrency)
+        latencies, statuses, elapsed_s = _load(
+            url, bodies[args.warmup :], args.concurrency, args.rate
+        )
     finally:
         os.killpg(web.pid, signal.SIGTERM)
         web.wait(timeout=30)
