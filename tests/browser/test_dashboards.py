@@ -64,7 +64,9 @@ def _shots(page: Any, frame: Any, name: str) -> None:
         assert _no_horizontal_scroll(page), f"{name} scrolls sideways at {width} px"
         # Grow the frame to its content, as Canvas does, so the screenshot shows it all.
         page.frames[1].evaluate("window.scrollTo(0, 0)")
-        height = page.frames[1].evaluate("document.documentElement.scrollHeight")
+        height = page.frames[1].evaluate(
+            "Math.ceil(document.querySelector('main').getBoundingClientRect().bottom) + 24"
+        )
         page.evaluate("h => { document.getElementById('tool').style.height = h + 'px'; }", height)
         # A cross-site frame paints only inside the viewport: make the viewport that tall.
         page.set_viewport_size({"width": width, "height": height + 40})
