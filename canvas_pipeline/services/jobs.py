@@ -8,7 +8,7 @@ ones mark the job FAILED with the reason the instructor sees.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -69,33 +69,31 @@ def job_fail(*, job_id: int, code: str, message: str) -> None:
     logger.warning("canvas.job.failed", job_id=job_id, error_code=code, error=message)
 
 
-def _claim(job_id: int, *, from_state: str, to_state: str, **fields: Any) -> bool:
-    """Take the job: in `from_state`, or in `to_state` with a lapsed lease (a dead worker)."""
+def _claim(job_id: int, *, from_state: str, to_state: str, **fields: Any) -> datetime | None:
+    """Take the job: in `from_state`, or in `to_state` with a lapsed lease (a dead worker).
+
+    Returns the lease's expiry, which doubles as a fencing token: the holder's
+    final update matches it, so a holder whose lease was taken over writes nothing."""
     now = timezone.now()
-    return (
-        SubmissionJob.objects.filter(
-            Q(state=from_state) | Q(state=to_state, lease_expires_at__lt=now), pk=job_id
-        ).update(
-            state=to_state,
-            state_changed_at=now,
-            lease_expires_at=now + timedelta(seconds=JOB_LEASE_S),
-            **fields,
-        )
-        == 1
-    )
+    lease = now + timedelta(seconds=JOB_LEASE_S)
+    taken = SubmissionJob.objects.filter(
+        Q(state=from_state) | Q(state=to_state, lease_expires_at__lt=now), pk=job_id
+    ).update(state=to_state, state_changed_at=now, lease_expires_at=lease, **fields)
+    return lease if taken == 1 else None
 
 
 def job_process(*, job_id: int) -> bool:
     """Fetch the attempt from Canvas, extract its text and create the verification run."""
     from django.db.models import F
 
-    if not _claim(
+    lease = _claim(
         job_id,
         from_state=State.RECEIVED,
         to_state=State.FETCHING,
         fetch_started_at=timezone.now(),
         attempts=F("attempts") + 1,
-    ):
+    )
+    if lease is None:
         return False
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
     try:
@@ -128,15 +126,20 @@ def job_process(*, job_id: int) -> bool:
         run = run_create(
             corpus=corpus, text=text, source=VerificationRun.Source.CANVAS, enqueue=False
         )
-        _set_state(
-            job_id,
-            State.QUEUED,
-            from_states=(State.FETCHING,),
+        moved = SubmissionJob.objects.filter(
+            pk=job_id, state=State.FETCHING, lease_expires_at=lease
+        ).update(
+            state=State.QUEUED,
+            state_changed_at=timezone.now(),
             run=run,
             notes=notes,
             queued_at=timezone.now(),
             lease_expires_at=None,
         )
+        if not moved:
+            # Our lease lapsed and another delivery took the job: keep no orphan run.
+            transaction.set_rollback(True)
+            return False
         job_enqueue(job_id, step="verify")
     logger.info("canvas.job.fetched", job_id=job_id, run_id=run.pk, chars=len(text))
     return True
