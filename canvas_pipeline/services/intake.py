@@ -270,7 +270,7 @@ def _persist(
     SELECT and INSERT; the unique constraint then fails this transaction and the
     second pass finds the winner's job. The first pass inserts without looking
     (new attempts are the common case; duplicates pay one rolled-back try)."""
-    for first_try in (True, False):
+    for attempt in range(3):
         try:
             with transaction.atomic():
                 return _persist_once(
@@ -279,10 +279,10 @@ def _persist(
                     metadata,
                     data,
                     is_signed=is_signed,
-                    look_first=not first_try,
+                    look_first=attempt > 0,
                 )
         except IntegrityError:
-            if not first_try:
+            if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
