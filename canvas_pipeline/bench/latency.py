@@ -6,10 +6,11 @@
 gunicorn (production settings) takes signed submission_created events; a
 `submissions` worker (prefork, 1 child) fetches from a local Canvas (the test
 suite's server, a real socket); a `gpu` worker (solo pool, CPU here) verifies a
-1,000-word essay against a 50-page PDF of course materials and the comment is
-PUT back. Each event is a new essay (no claim-cache hits). The NLI model is the
-shipped one when present, else a MiniLM-L6-sized proxy (same compute, random
-head; see verification.engine.bench.build_proxy_model).
+1,000-word essay (40 factual claims, questions and opinions as filler) against
+a 50-page PDF of course materials and the comment is PUT back. Each event is a
+new essay (no claim-cache hits). The NLI model is the shipped one when present,
+else a MiniLM-L6-sized proxy (same compute, random head; see
+verification.engine.bench.build_proxy_model).
 """
 
 from __future__ import annotations
@@ -97,14 +98,27 @@ def materials_pdf(pages: int = 50, seed: int = 1) -> tuple[bytes, list[str]]:
     return buffer.getvalue(), facts
 
 
-def essay_html(facts: list[str], rng: random.Random, words: int = 1000) -> str:
-    """~`words` words of claims from the materials, some with changed numbers."""
+FILLER = [
+    "I think this part of the course was the most interesting one for me.",
+    "Why does this matter for the rest of the chapter?",
+    "In my opinion the lectures explained this better than the book did.",
+    "I believe we should look at this again before the exam.",
+    "What would happen if the conditions were different?",
+    "I found the lab session on this topic very helpful and fun.",
+]
+
+
+def essay_html(facts: list[str], rng: random.Random, words: int = 1000, claims: int = 40) -> str:
+    """~`words` words: `claims` fact sentences from the materials (some with changed
+    numbers) mixed with non-claim filler (questions, opinions), as students write."""
     sentences: list[str] = []
-    while sum(len(s.split()) for s in sentences) < words:
+    for _ in range(claims):
         sentence = rng.choice(facts)
         if rng.random() < 0.3:
             sentence = sentence.replace("about", f"roughly {rng.randint(100, 999)} or about", 1)
         sentences.append(sentence)
+    while sum(len(s.split()) for s in sentences) < words:
+        sentences.insert(rng.randrange(len(sentences) + 1), rng.choice(FILLER))
     paragraphs = [" ".join(sentences[i : i + 6]) for i in range(0, len(sentences), 6)]
     return "".join(f"<p>{p}</p>" for p in paragraphs)
 
