@@ -36,6 +36,7 @@ from verification.training.datasets import (
     split_train_validation,
 )
 from verification.training.negation import negation_flipped_pairs
+from verification.training.synthetic import requirement_pairs
 
 logger = logging.getLogger("verification.training")
 
@@ -55,6 +56,8 @@ class TrainConfig:
     fever_neutrals: int = 2000
     # Negation-flipped copies of training pairs (see negation.py); 0 = off.
     negation_pairs: int = 8000
+    # Copies of the requirement / "not ... without" templates (see synthetic.py).
+    requirement_template_copies: int = 2
     # Sort by length inside windows of this many batches, then shuffle the
     # batches: most padding disappears while batches stay randomly ordered.
     length_group_batches: int = 50
@@ -321,7 +324,8 @@ def train(
         train_pairs = sampler.sample(train_pairs, limit)
         val_pairs = val_pairs[: max(1, limit // 10)]
     negated = negation_flipped_pairs(train_pairs, config.negation_pairs, config.seed)
-    train_pairs = train_pairs + negated
+    templates = requirement_pairs(100_000, config.seed) * config.requirement_template_copies
+    train_pairs = train_pairs + negated + templates
     logger.info(
         "pool %d pairs: train %d (%d negation-flipped), validation %d",
         len(pool),
