@@ -7,7 +7,7 @@ delivered twice re-sends the same report, which the platform keeps as one; an
 older timestamp than the platform's gets 409 and is recorded, not retried.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -38,7 +38,7 @@ State = SubmissionJob.State
 
 def iso_timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with microseconds, as the report service compares them."""
-    return value.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _send(asset: Asset, progress: str, timestamp: datetime, **fields: Any) -> int:
