@@ -268,10 +268,12 @@ def machine_description() -> str:
                 break
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{cpu}, {os.cpu_count()} logical cores, {mem_gb:.0f} GB RAM, {gpu}; "
         f"Python {platform.python_version()}, torch {torch.__version__}, "
-        f"threads {torch.get_num_threads()}"
+        f"threads {torch.get_num_threads()}; load average {load} (other processes compete "
+        "for the CPU when this is above the core count)"
     )
 
 
@@ -339,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tracemalloc.stop()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(_table(results))
+    print("load average at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     print(
         f"peak memory: Python objects {peak_py / 1e6:.0f} MB (tracemalloc, ingest + one "
         f"submission), process {rss_mb:.0f} MB (ru_maxrss; includes weights and torch "
