@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -114,9 +115,22 @@ def essay_html(facts: list[str], rng: random.Random, words: int = 1000, claims: 
     sentences: list[str] = []
     for _ in range(claims):
         sentence = rng.choice(facts)
-        if rng.random() < 0.3:
-            sentence = sentence.replace("about", f"roughly {rng.randint(100, 999)} or about", 1)
-        sentences.append(sentence)
+        if rng.random() < 0.3:  # a changed number: contradicted or partly supported
+            sentence = re.sub(r"about \d+", f"about {rng.randint(100, 9999)}", sentence)
+        else:  # a paraphrase that keeps the fact, so no two essays share claim texts
+            sentence = re.sub(
+                r"^During", rng.choice(["In", "Throughout", "During", "While in"]), sentence
+            )
+            sentence = sentence.replace(
+                " units per hour",
+                rng.choice(
+                    [" units per hour", " units an hour", " units each hour", " units hourly"]
+                ),
+            )
+            sentence = sentence.replace(
+                "at about", rng.choice(["at about", "at around", "at roughly"])
+            )
+        sentences.append(f"{sentence[:-1]}, as note {rng.randint(1, 10**6)} says.")
     while sum(len(s.split()) for s in sentences) < words:
         sentences.insert(rng.randrange(len(sentences) + 1), rng.choice(FILLER))
     paragraphs = [" ".join(sentences[i : i + 6]) for i in range(0, len(sentences), 6)]
@@ -222,7 +236,7 @@ def main() -> None:
         _worker(env, "submissions", ["-c", "1"], tmp / "submissions.log"),
         _worker(env, "gpu", ["--pool", "solo"], tmp / "gpu.log"),
     ]
-    rng = random.Random(7)  # noqa: S311 - synthetic essays
+    rng = random.Random(time.time_ns())  # noqa: S311 - synthetic essays, new every run
     run_id = int(time.time()) % 10**5
     rows = []
     try:
