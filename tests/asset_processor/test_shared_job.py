@@ -1,0 +1,102 @@
+"""One job per attempt whichever path notified first: a Live Event and a notice for
+the same attempt meet on the LTI key (assignment LTI id, user LTI id, attempt), which
+the database holds unique; one report and no second comment follow."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from canvas_pipeline.models import CanvasCourse, CommentPosting, SubmissionJob
+from canvas_pipeline.services.intake import event_intake, installation_cache_clear
+from tests.asset_processor.conftest import ACTIVITY_ID, STUDENT_LTI_ID, run_job
+
+CANVAS_SUBMISSION_ID = 9001
+
+
+@pytest.fixture
+def events_on(processor):  # type: ignore[no-untyped-def]
+    """The course also sends Live Events (unsigned, on the secret path, for brevity)."""
+    installation = processor.course.installation
+    installation.allow_unsigned = True
+    installation.save()
+    CanvasCourse.objects.filter(pk=processor.course_id).update(is_enabled=True)
+    installation_cache_clear()
+    return installation
+
+
+def _event(installation) -> bytes:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    payload = {
+        "metadata": {
+            "event_name": "submission_created",
+            "event_time": now,
+            "root_account_uuid": installation.root_account_uuid,
+            "context_type": "Course",
+            "context_id": "7",
+        },
+        "body": {
+            "submission_id": str(CANVAS_SUBMISSION_ID),
+            "assignment_id": "42",
+            "user_id": "502",
+            "submitted_at": now,
+            "submission_type": "online_text_entry",
+            "attempt": "1",
+            "workflow_state": "submitted",
+            "lti_user_id": STUDENT_LTI_ID,
+            "lti_assignment_id": ACTIVITY_ID,
+        },
+    }
+    return json.dumps(payload).encode()
+
+
+def _deliver_event(installation) -> str:  # type: ignore[no-untyped-def]
+    result = event_intake(body=_event(installation), secret_token=installation.secret_path_token)
+    return result.outcome
+
+
+def _deliver_notice(client, notices) -> None:  # type: ignore[no-untyped-def]
+    response = notices.post(client, notices.sign(notices.claims([notices.text_entry()])))
+    assert response.status_code == 204
+
+
+@pytest.mark.usefixtures("verifier_settings")
+def test_notice_then_live_event_is_one_job_with_one_report(client, events_on, notices, canvas):  # type: ignore[no-untyped-def]
+    _deliver_notice(client, notices)
+    assert _deliver_event(events_on) == "duplicate"
+    job = SubmissionJob.objects.get()
+    assert job.canvas_submission_id == CANVAS_SUBMISSION_ID
+    assert job.assignment.canvas_assignment_id == 42
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == SubmissionJob.State.DONE, job.error_message
+    assert [r["processingProgress"] for r in canvas.final_reports()] == ["Processed"]
+    assert not CommentPosting.objects.exists()
+
+
+@pytest.mark.usefixtures("verifier_settings")
+def test_live_event_then_notice_is_one_job_with_one_report(client, events_on, notices, canvas):  # type: ignore[no-untyped-def]
+    assert _deliver_event(events_on) == "accepted"
+    _deliver_notice(client, notices)
+    job = SubmissionJob.objects.get()
+    assert job.source == SubmissionJob.Source.EVENT
+    assert (job.lti_assignment_id, job.lti_user_id) == (ACTIVITY_ID, STUDENT_LTI_ID)
+    assert job.assets.count() == 1
+    run_job(job.pk)
+    assert [r["processingProgress"] for r in canvas.final_reports()] == ["Processed"]
+
+
+def test_the_database_refuses_a_second_job_for_the_attempt(processor):  # type: ignore[no-untyped-def]
+    from django.db import IntegrityError
+
+    fields = {
+        "installation": processor.course.installation,
+        "course": processor.course,
+        "assignment": processor.course.assignments.get_or_create(lti_assignment_id=ACTIVITY_ID)[0],
+        "lti_assignment_id": ACTIVITY_ID,
+        "lti_user_id": STUDENT_LTI_ID,
+        "attempt": 1,
+    }
+    SubmissionJob.objects.create(**fields, source=SubmissionJob.Source.NOTICE)
+    with pytest.raises(IntegrityError):
+        SubmissionJob.objects.create(**fields, canvas_submission_id=1, source="event")
