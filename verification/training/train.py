@@ -393,12 +393,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
     parser.add_argument("--limit", type=int, default=0, help="train on N pairs (smoke test)")
     parser.add_argument("--init-from", type=Path, help="continue from this checkpoint")
+    parser.add_argument("--negation-pairs", type=int, default=TrainConfig.negation_pairs)
+    parser.add_argument(
+        "--template-copies", type=int, default=TrainConfig.requirement_template_copies
+    )
     parser.add_argument(
         "--budget-min", type=float, default=0, help="end training within this many minutes"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    config = TrainConfig(epochs=args.epochs, learning_rate=args.learning_rate)
+    config = TrainConfig(
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        negation_pairs=args.negation_pairs,
+        requirement_template_copies=args.template_copies,
+    )
     train(
         args.data,
         args.out,
