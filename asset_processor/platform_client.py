@@ -83,9 +83,7 @@ def asset_download(
     another host), then check its size and base64 SHA-256 against the notice."""
     token = _token(platform, Scope.ASSET_READONLY)
     what = "Downloading the asset"
-    response = _send(
-        "GET", url, what, headers={"Authorization": f"Bearer {token}"}, stream=True
-    )
+    response = _send("GET", url, what, headers={"Authorization": f"Bearer {token}"}, stream=True)
     with response:
         if response.status_code == 429 or response.status_code >= 500:
             _raise_for(response, what)

@@ -195,8 +195,10 @@ def _summary(job: SubmissionJob, min_confidence: float) -> dict[str, Any]:
     run = VerificationRun.objects.only("report").get(pk=job.run_id)
     report = Report.from_dict(run.report)
     kept = [c for c in report.claims if c.confidence >= min_confidence]
-    counts = {label: sum(1 for c in kept if c.label == label) for label in
-              ("supported", "partially_supported", "contradicted", "not_enough_evidence")}
+    counts = {
+        label: sum(1 for c in kept if c.label == label)
+        for label in ("supported", "partially_supported", "contradicted", "not_enough_evidence")
+    }
     total = len(kept)
     contradicted, unsupported = counts["contradicted"], counts["not_enough_evidence"]
     if contradicted:
@@ -245,9 +247,7 @@ def reports_final_post(*, job_id: int) -> int:
     fields = _summary(job, assets[0].processor.min_confidence)
     for asset in assets:
         stamp = _final_stamp(asset)
-        _send(
-            asset, "Processed", stamp, **fields, visibleToOwner=_visible_to_owner(asset)
-        )
+        _send(asset, "Processed", stamp, **fields, visibleToOwner=_visible_to_owner(asset))
     return len(assets)
 
 
@@ -257,9 +257,10 @@ def _comment_wanted(job: SubmissionJob) -> bool:
     processor = job.assets.select_related("processor").first().processor  # type: ignore[union-attr]
     course = job.course
     wanted = course.auto_post and (processor.post_comment or job.source != job.Source.NOTICE)
-    has_ids = bool(
-        job.canvas_user_id and job.assignment.canvas_assignment_id is not None
-    ) and job.canvas_submission_id is not None
+    has_ids = (
+        bool(job.canvas_user_id and job.assignment.canvas_assignment_id is not None)
+        and job.canvas_submission_id is not None
+    )
     has_credentials = bool(course.canvas_token_id or course.installation.api_token_encrypted)
     return bool(wanted and has_ids and has_credentials)
 

@@ -46,7 +46,9 @@ class DeepLinkValidator(DeepLinkMessageValidator):
         if not isinstance(dl_settings, dict) or not dl_settings.get("deep_link_return_url"):
             raise LtiException("Missing Deep Linking Return URL")
         _require_id(jwt_body, Claim.ACTIVITY)
-        _require_id(jwt_body, Claim.PLATFORM_NOTIFICATION_SERVICE, "platform_notification_service_url")
+        _require_id(
+            jwt_body, Claim.PLATFORM_NOTIFICATION_SERVICE, "platform_notification_service_url"
+        )
         return True
 
 

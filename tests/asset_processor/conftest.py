@@ -24,14 +24,12 @@ from cryptography.hazmat.primitives import serialization
 
 from lti_tool.claims import Claim
 from tests.factories import ESSAY_TEXT, MATERIALS_TEXT
-from tests.lti.conftest import (  # noqa: F401 (fixtures)
+from tests.lti.conftest import (
     Platform as Lms,
-    _clear_cache,
+)
+from tests.lti.conftest import (
     _PlatformConf,
-    _tool_key,
-    _tool_key_pems,
     oidc_login,
-    platform_key_pem,
     post_launch,
 )
 
@@ -158,8 +156,9 @@ def _canvas_server() -> Iterator[Canvas]:
 
 @pytest.fixture
 def canvas(_canvas_server: Canvas, platform_key_pem: tuple[str, str]) -> Canvas:
-    from canvas_pipeline.services.intake import jwks_cache_clear
     from lti1p3platform.registration import Registration
+
+    from canvas_pipeline.services.intake import jwks_cache_clear
 
     _canvas_server.reset()
     _canvas_server.jwks = _PlatformConf(
@@ -335,8 +334,6 @@ def run_job(job_id: int) -> None:
     jobs.job_process(job_id=job_id)
     if jobs.job_verify(job_id=job_id) == "done":
         posting.job_post(job_id=job_id)
-
-
 
 
 _verifier_loaded = False

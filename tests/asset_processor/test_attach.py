@@ -13,10 +13,15 @@ def _content_items(response) -> list[dict]:  # type: ignore[no-untyped-def]
 
     token = re.search(r'name="JWT" value="([^"]+)"', response.content.decode()).group(1)
     body = jwt.decode(
-        token, tool_key_get_active().public_key_pem, algorithms=["RS256"], audience=None,
+        token,
+        tool_key_get_active().public_key_pem,
+        algorithms=["RS256"],
+        audience=None,
         options={"verify_aud": False},
     )
-    assert body["https://purl.imsglobal.org/spec/lti/claim/message_type"] == "LtiDeepLinkingResponse"
+    assert (
+        body["https://purl.imsglobal.org/spec/lti/claim/message_type"] == "LtiDeepLinkingResponse"
+    )
     return body["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
 
 

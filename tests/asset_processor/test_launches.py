@@ -48,7 +48,12 @@ REQUIRED = {
     MessageType.ASSET_PROCESSOR_SETTINGS: Claim.ACTIVITY,
     MessageType.EULA: Claim.EULA_SERVICE,
 }
-TYPES = ["attach", MessageType.REPORT_REVIEW, MessageType.ASSET_PROCESSOR_SETTINGS, MessageType.EULA]
+TYPES = [
+    "attach",
+    MessageType.REPORT_REVIEW,
+    MessageType.ASSET_PROCESSOR_SETTINGS,
+    MessageType.EULA,
+]
 
 
 @pytest.mark.parametrize("message_type", TYPES)
@@ -64,10 +69,15 @@ def test_a_valid_message_opens_its_page(client, lms, canvas, message_type):  # t
 
 @pytest.mark.parametrize("message_type", TYPES)
 def test_a_message_signed_with_another_key_is_refused(client, lms, canvas, message_type):  # type: ignore[no-untyped-def]
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    other = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
     forger = dataclasses.replace(lms, private_pem=other)
     response = launch(client, forger, "instructor", _claims(canvas, message_type))
     assert response.status_code == 400
@@ -118,7 +128,9 @@ def test_the_report_review_shows_claims_and_the_student_sees_it_once_released(
     assert page.status_code == 200
     assert b"Release this report" in page.content
     assert b"claims checked against the course materials" in page.content
-    released = client.post("/asset-processor/report/", {"lti_session": token_from(review["Location"])})
+    released = client.post(
+        "/asset-processor/report/", {"lti_session": token_from(review["Location"])}
+    )
     assert released.status_code == 200
 
     from asset_processor.publishing import reports_final_post
@@ -133,7 +145,9 @@ def test_the_report_review_shows_claims_and_the_student_sees_it_once_released(
 
 
 def test_settings_page_changes_the_processor(client, processor, lms, canvas):  # type: ignore[no-untyped-def]
-    response = launch(client, lms, "instructor", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS))
+    response = launch(
+        client, lms, "instructor", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS)
+    )
     page = client.get(response["Location"])
     assert page.status_code == 200
     saved = client.post(
@@ -146,10 +160,13 @@ def test_settings_page_changes_the_processor(client, processor, lms, canvas):  #
             "title": "Claim check",
         },
     )
-    assert saved.status_code == 200 and b"Saved." in saved.content
+    assert saved.status_code == 200
+    assert b"Saved." in saved.content
     processor.refresh_from_db()
     assert (processor.release_policy, processor.min_confidence, processor.post_comment) == (
-        "never", 0.4, True,
+        "never",
+        0.4,
+        True,
     )
     assert processor.title == "Claim check"
 

@@ -25,7 +25,9 @@ def test_a_text_entry_gets_processing_then_one_processed_report(client, processo
     asset = notices.text_entry()
     job = _accepted(client, notices, [asset])
     assert (job.lti_assignment_id, job.lti_user_id, job.source) == (
-        ACTIVITY_ID, STUDENT_LTI_ID, SubmissionJob.Source.NOTICE,
+        ACTIVITY_ID,
+        STUDENT_LTI_ID,
+        SubmissionJob.Source.NOTICE,
     )
     run_job(job.pk)
     job.refresh_from_db()
@@ -41,7 +43,8 @@ def test_a_text_entry_gets_processing_then_one_processed_report(client, processo
     assert "claims against the course materials" in processed["indicationAlt"]
     assert processed["title"] == "Fact check"
     assert processed["visibleToOwner"] is True
-    assert processed["timestamp"].endswith("Z") and len(processed["timestamp"]) == 27
+    assert processed["timestamp"].endswith("Z")
+    assert len(processed["timestamp"]) == 27
 
 
 @pytest.mark.usefixtures("verifier_settings")
@@ -78,7 +81,8 @@ def test_a_checksum_mismatch_is_a_failed_report(client, processor, notices, canv
     assert report["processingProgress"] == "Failed"
     assert report["errorCode"] == "DOWNLOAD_FAILED"
     assert "checksum" in report["comment"]
-    assert job.state == State.FAILED and job.error_code == "no_readable_asset"
+    assert job.state == State.FAILED
+    assert job.error_code == "no_readable_asset"
 
 
 def test_an_unsupported_type_is_not_processed(client, processor, notices, canvas):
@@ -88,7 +92,8 @@ def test_an_unsupported_type_is_not_processed(client, processor, notices, canvas
     (report,) = canvas.final_reports()
     assert report["processingProgress"] == "NotProcessed"
     assert report["errorCode"] == "UNSUPPORTED_ASSET_TYPE"
-    assert canvas.blobs and all(r["processingProgress"] != "Processed" for r in canvas.reports)
+    assert canvas.blobs
+    assert all(r["processingProgress"] != "Processed" for r in canvas.reports)
 
 
 def test_a_stale_report_gets_409_and_is_recorded_not_retried(client, processor, notices, canvas):
@@ -106,7 +111,8 @@ def test_a_stale_report_gets_409_and_is_recorded_not_retried(client, processor, 
 def _other_key_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
 
@@ -121,9 +127,7 @@ def _other_key_pem() -> str:
         ("version", "version"),
     ],
 )
-def test_a_forged_notice_is_rejected_and_makes_no_job(
-    client, processor, notices, forge, reason
-):  # type: ignore[no-untyped-def]
+def test_a_forged_notice_is_rejected_and_makes_no_job(client, processor, notices, forge, reason):  # type: ignore[no-untyped-def]
     claims = notices.claims([notices.text_entry()])
     pem = None
     if forge == "signature":
