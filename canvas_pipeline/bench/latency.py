@@ -284,6 +284,15 @@ def _one(canvas, jwks, url: str, student: int, *, timeout_s: float) -> dict:  # 
             raise SystemExit(f"no comment for student {student} after {timeout_s} s")
         time.sleep(0.01)
     done = time.perf_counter()
+    from canvas_pipeline.models import SubmissionJob
+
+    # The comment is out; let the worker record it before the next event (or shutdown).
+    while not SubmissionJob.objects.filter(
+        canvas_submission_id=student % 10**13, state=SubmissionJob.State.DONE
+    ).exists():
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"job of student {student} not recorded as done")
+        time.sleep(0.05)
     return {
         "student": student,
         "status": status,
