@@ -24,14 +24,15 @@ from cryptography.hazmat.primitives import serialization
 
 from lti_tool.claims import Claim
 from tests.factories import ESSAY_TEXT, MATERIALS_TEXT
-from tests.lti.conftest import (
-    Platform as Lms,
-)
-from tests.lti.conftest import (
-    _PlatformConf,
-    oidc_login,
-    post_launch,
-)
+from tests.lti import conftest as lti_conftest
+from tests.lti.conftest import Platform as Lms
+from tests.lti.conftest import _PlatformConf, oidc_login, post_launch
+
+# Fixtures shared with tests/lti: the platform key, the tool key, a clean cache.
+platform_key_pem = lti_conftest.platform_key_pem
+_tool_key_pems = lti_conftest._tool_key_pems
+_tool_key = lti_conftest._tool_key
+_clear_cache = lti_conftest._clear_cache
 
 ACTIVITY_ID = "7c9f5f3e-1b5a-4c3e-9d7e-5a8f0c1e2b3d"
 STUDENT_LTI_ID = "535fa085f22b4655f48cd5a36a9215f64c062838"
