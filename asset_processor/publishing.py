@@ -159,6 +159,22 @@ def _asset_text(asset: Asset, max_bytes: int) -> str | None:
     return text
 
 
+def _no_materials(assets: list[Asset]) -> None:
+    """`Failed` now, so SpeedGrader does not show `Processing` for ever; the assets stay
+    pending, so a retry after materials are added reports again with a newer timestamp."""
+    for asset in assets:
+        if asset.status == Asset.Status.PENDING:
+            _send(
+                asset,
+                "Failed",
+                timezone.now(),
+                errorCode="NO_COURSE_MATERIALS",
+                comment="The course has no materials to check claims against yet.",
+                indicationColor=COLORS["none"],
+                indicationAlt="Smart Notes could not check this file: no course materials.",
+            )
+
+
 def job_assets_text(job: SubmissionJob) -> tuple[str, list[str]] | None:
     """canvas_pipeline text source: the attempt's text from its notice's assets, or
     None for a job no notice described (the Canvas REST fetch runs instead)."""
@@ -167,6 +183,13 @@ def job_assets_text(job: SubmissionJob) -> tuple[str, list[str]] | None:
     )
     if not assets:
         return None
+    if job.course.corpus_id is None:
+        _no_materials(assets)
+        raise CanvasPermanentError(
+            "This course has no materials yet; add them on the processor's settings page "
+            "and retry the job.",
+            code="no_materials",
+        )
     max_bytes = settings.CANVAS_ATTACHMENT_MAX_BYTES
     texts: list[str] = []
     notes: list[str] = []

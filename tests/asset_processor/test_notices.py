@@ -164,3 +164,18 @@ def test_a_notice_for_an_assignment_without_smart_notes_is_stored_and_ignored(
     assert response.status_code == 204
     assert Notice.objects.get().outcome == "ignored:activity_unknown"
     assert not SubmissionJob.objects.exists()
+
+
+def test_a_course_without_materials_gets_a_failed_report_and_retries_later(
+    client, processor, notices, canvas
+):  # type: ignore[no-untyped-def]
+    from canvas_pipeline.models import CanvasCourse
+
+    CanvasCourse.objects.filter(pk=processor.course_id).update(corpus=None)
+    job = _accepted(client, notices, [notices.text_entry()])
+    run_job(job.pk)
+    job.refresh_from_db()
+    (report,) = canvas.final_reports()
+    assert (report["processingProgress"], report["errorCode"]) == ("Failed", "NO_COURSE_MATERIALS")
+    assert job.error_code == "no_materials"
+    assert Asset.objects.get().status == Asset.Status.PENDING
