@@ -18,7 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from analytics import charts, services
 from analytics.access import INSTRUCTOR_ONLY, LEARNER, STAFF, CourseScope, course_view
@@ -318,6 +318,7 @@ def export_students(request: HttpRequest, scope: CourseScope) -> StreamingHttpRe
     return _csv_response(rows, f"smartnotes-students{suffix}.csv")
 
 
+@require_http_methods(["GET", "POST"])
 @course_view(INSTRUCTOR_ONLY)
 def course_settings(request: HttpRequest, scope: CourseScope) -> HttpResponse:
     course_obj, error, status = scope.course, "", 200
