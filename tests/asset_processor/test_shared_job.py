@@ -100,3 +100,46 @@ def test_the_database_refuses_a_second_job_for_the_attempt(processor):  # type: 
     SubmissionJob.objects.create(**fields, source=SubmissionJob.Source.NOTICE)
     with pytest.raises(IntegrityError):
         SubmissionJob.objects.create(**fields, canvas_submission_id=1, source="event")
+
+
+@pytest.fixture
+def rest_canvas(events_on):  # type: ignore[no-untyped-def]
+    """Canvas REST credentials for the installation, and the attempt on that Canvas."""
+    from canvas_pipeline.services.setup import installation_connect
+    from tests.factories import ESSAY_TEXT
+    from tests.pipeline.fake_canvas import FakeCanvas
+
+    fake = FakeCanvas().start()
+    installation_connect(
+        platform=events_on.platform,
+        root_account_uuid=events_on.root_account_uuid,
+        api_url=fake.url,
+        api_token="admin-token",
+    )
+    fake.add_submission(
+        course_id=7,
+        assignment_id=42,
+        user_id=502,
+        submission_id=CANVAS_SUBMISSION_ID,
+        attempts=[{"submission_type": "online_text_entry", "body": f"<p>{ESSAY_TEXT}</p>"}],
+    )
+    yield fake
+    fake.stop()
+
+
+@pytest.mark.usefixtures("verifier_settings")
+def test_a_course_that_wants_comments_gets_one_comment_and_one_report(
+    client, processor, rest_canvas, notices, canvas
+):  # type: ignore[no-untyped-def]
+    from asset_processor.models import AssetProcessor
+
+    AssetProcessor.objects.filter(pk=processor.pk).update(post_comment=True)
+    _deliver_notice(client, notices)
+    _deliver_event(processor.course.installation)
+    job = SubmissionJob.objects.get()
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == SubmissionJob.State.DONE, job.error_message
+    assert [r["processingProgress"] for r in canvas.final_reports()] == ["Processed"]
+    assert len(rest_canvas.comments(7, 42, 502)) == 1
+    assert CommentPosting.objects.get().state == CommentPosting.State.POSTED
