@@ -8,6 +8,7 @@ ones mark the job FAILED with the reason the instructor sees.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from canvas_pipeline.canvas import CanvasError, CanvasPermanentError, CanvasTransientError
 from canvas_pipeline.models import SubmissionJob
@@ -32,6 +34,12 @@ ATTACHMENT_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown")
 State = SubmissionJob.State
 
 
+# After a failed publish, skip publishing for this long: during a broker outage each
+# request would otherwise wait for its own connection attempt (up to the connect timeout).
+BROKER_BACKOFF_S = 5.0
+_broker_down_until = 0.0
+
+
 def job_enqueue(job_id: int, *, step: str) -> None:
     """Send the job's next step once the current transaction commits.
 
@@ -42,7 +50,15 @@ def job_enqueue(job_id: int, *, step: str) -> None:
     task = {"process": tasks.job_process, "verify": tasks.job_verify, "post": tasks.job_post}[step]
 
     def send() -> None:
-        task.apply_async((job_id,), retry=False)
+        global _broker_down_until
+        if time.monotonic() < _broker_down_until:
+            logger.warning("canvas.job.enqueue_skipped", job_id=job_id, step=step)
+            return
+        try:
+            task.apply_async((job_id,), retry=False)
+        except (KombuOperationalError, OSError) as exc:
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_S
+            logger.warning("canvas.job.enqueue_failed", job_id=job_id, step=step, error=str(exc))
 
     transaction.on_commit(send, robust=True)
 
