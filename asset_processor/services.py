@@ -94,12 +94,14 @@ def notice_handler_url() -> str:
     return settings.SMARTNOTES_BASE_URL + reverse("asset_processor:notices")
 
 
-@transaction.atomic
 def processor_attach(
     *, lti: LtiLaunch, title: str, release_policy: str, post_comment: bool = False
 ) -> tuple[str, str]:
     """Register our notice handler with the platform, record the processor, and return
-    (deep_link_return_url, signed LtiDeepLinkingResponse with the ltiAssetProcessor item)."""
+    (deep_link_return_url, signed LtiDeepLinkingResponse with the ltiAssetProcessor item).
+
+    The PUT runs outside any transaction: no database lock is held while the
+    platform answers."""
     activity_id = str((lti.claims.get(Claim.ACTIVITY) or {}).get("id") or "")
     service_url = str(
         lti.platform_notification_service.get("platform_notification_service_url") or ""

@@ -14,8 +14,9 @@
 A handler gets the request and the new `LtiLaunch` (token already issued) and
 returns the response. A launch is accepted only for message types that have a
 handler; the validator (pylti1p3's interface) checks the type's required claims
-and is added to `SmartNotesMessageLaunch.message_validators()`, which can also
-be overridden in a subclass. Register from an AppConfig.ready() or a module
+and is added to `SmartNotesMessageLaunch.message_validators()` (replacing
+pylti1p3's own validator for a type pylti1p3 knows, e.g. deep linking), which can
+also be overridden in a subclass. Register from an AppConfig.ready() or a module
 imported by the app's urls, so it happens before the first launch.
 """
 

@@ -123,6 +123,19 @@ def _route(canvas: Canvas, method: str, path: str, headers: dict[str, str], body
 
 
 @pytest.fixture(scope="session")
+def other_key_pem() -> str:
+    """A key the platform never published: what a forger signs with."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+@pytest.fixture(scope="session")
 def _canvas_server() -> Iterator[Canvas]:
     canvas = Canvas()
 

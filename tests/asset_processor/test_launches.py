@@ -5,8 +5,6 @@ opens its page."""
 import dataclasses
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from asset_processor.models import AssetProcessor
 from lti_tool.claims import Claim, MessageType
@@ -68,17 +66,10 @@ def test_a_valid_message_opens_its_page(client, lms, canvas, message_type):  # t
 
 
 @pytest.mark.parametrize("message_type", TYPES)
-def test_a_message_signed_with_another_key_is_refused(client, lms, canvas, message_type):  # type: ignore[no-untyped-def]
-    other = (
-        rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
-    forger = dataclasses.replace(lms, private_pem=other)
+def test_a_message_signed_with_another_key_is_refused(
+    client, lms, canvas, message_type, other_key_pem
+):  # type: ignore[no-untyped-def]
+    forger = dataclasses.replace(lms, private_pem=other_key_pem)
     response = launch(client, forger, "instructor", _claims(canvas, message_type))
     assert response.status_code == 400
     assert b"kid_unknown" in response.content or b"signature" in response.content

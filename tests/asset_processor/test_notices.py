@@ -2,8 +2,6 @@
 process against the local Canvas (tests/asset_processor/conftest.py)."""
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from asset_processor.models import Asset, Notice
 from canvas_pipeline.models import SubmissionJob
@@ -108,15 +106,6 @@ def test_a_stale_report_gets_409_and_is_recorded_not_retried(client, processor, 
     assert Asset.objects.get().reports.filter(http_status=409).count() == 1
 
 
-def _other_key_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
 @pytest.mark.parametrize(
     ("forge", "reason"),
     [
@@ -127,11 +116,13 @@ def _other_key_pem() -> str:
         ("version", "version"),
     ],
 )
-def test_a_forged_notice_is_rejected_and_makes_no_job(client, processor, notices, forge, reason):  # type: ignore[no-untyped-def]
+def test_a_forged_notice_is_rejected_and_makes_no_job(
+    client, processor, notices, forge, reason, other_key_pem
+):  # type: ignore[no-untyped-def]
     claims = notices.claims([notices.text_entry()])
     pem = None
     if forge == "signature":
-        pem = _other_key_pem()
+        pem = other_key_pem
     elif forge == "deployment":
         claims[Claim.DEPLOYMENT_ID] = "1:unknown-deployment"
     elif forge == "audience":
