@@ -122,7 +122,9 @@ _installation_cache: dict[str, tuple[float, CanvasInstallation | None]] = {}
 
 
 def installation_cache_clear() -> None:
+    """Forget cached tenants and course settings (tests; after bulk changes)."""
     _installation_cache.clear()
+    _target_cache.clear()
 
 
 def _installation_for(metadata: dict[str, Any]) -> CanvasInstallation | None:
@@ -304,22 +306,10 @@ def _persist_once(
         "lti_assignment_id": str(data.get("lti_assignment_id") or ""),
         "lti_user_id": str(data.get("lti_user_id") or ""),
     }
-    assignment = _assignment_find(installation, course_local, assignment_local, lti_ids)
-    if assignment is None:
-        course = CanvasCourse.objects.filter(
-            installation=installation, canvas_course_id=course_local, is_enabled=True
-        ).first()
-        if course is None:
-            return _result("ignored", "course_not_enabled", 202)
-        assignment = CanvasAssignment.objects.create(
-            course=course,
-            canvas_assignment_id=assignment_local,
-            lti_assignment_id=lti_ids["lti_assignment_id"],
-        )
-    course = assignment.course
-    if not course.is_enabled:
+    target = _target_get(installation, course_local, assignment_local, lti_ids)
+    if target is None or not target.course_enabled:
         return _result("ignored", "course_not_enabled", 202)
-    if not assignment.is_enabled:
+    if not target.assignment_enabled:
         return _result("ignored", "assignment_not_enabled", 202)
     submission_id = canvas_id_local(data["submission_id"])
     attempt = int(data["attempt"])
@@ -336,8 +326,8 @@ def _persist_once(
             **unique,
             **lti_ids,
             **_job_fields(
-                course=course,
-                assignment=assignment,
+                course_id=target.course_id,
+                assignment_id=target.assignment_id,
                 canvas_user_id=canvas_id_relative(
                     data["user_id"], shard=canvas_id_shard(metadata["context_id"])
                 ),
@@ -362,6 +352,59 @@ def _persist_once(
         ignore_conflicts=True,
     )
     return _result("accepted" if created else "duplicate", event_name, 202, job.pk)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What intake needs of an event's course and assignment."""
+
+    course_id: int
+    assignment_id: int
+    course_enabled: bool
+    assignment_enabled: bool
+
+
+# Course settings change rarely and every event needs them: keep them briefly per
+# process (a course switched off stops taking events within TARGET_CACHE_S).
+TARGET_CACHE_S = 10.0
+_target_cache: dict[tuple[int, int, int, str], tuple[float, _Target]] = {}
+
+
+def _target_get(
+    installation: CanvasInstallation,
+    course_local: int,
+    assignment_local: int,
+    lti_ids: dict[str, str],
+) -> _Target | None:
+    """The event's course and assignment (created when the course is enabled), or None."""
+    key = (installation.pk, course_local, assignment_local, lti_ids["lti_assignment_id"])
+    now = time.monotonic()
+    cached = _target_cache.get(key)
+    if cached and now - cached[0] < TARGET_CACHE_S:
+        return cached[1]
+    assignment = _assignment_find(installation, course_local, assignment_local, lti_ids)
+    if assignment is None:
+        course = CanvasCourse.objects.filter(
+            installation=installation, canvas_course_id=course_local, is_enabled=True
+        ).first()
+        if course is None:
+            return None
+        assignment = CanvasAssignment.objects.create(
+            course=course,
+            canvas_assignment_id=assignment_local,
+            lti_assignment_id=lti_ids["lti_assignment_id"],
+        )
+    target = _Target(
+        course_id=assignment.course_id,
+        assignment_id=assignment.pk,
+        course_enabled=assignment.course.is_enabled,
+        assignment_enabled=assignment.is_enabled,
+    )
+    if len(_target_cache) > 10_000:
+        _target_cache.clear()
+    # Stored only after commit: a rolled-back try must not leave a row id that never existed.
+    transaction.on_commit(lambda: _target_cache.__setitem__(key, (now, target)))
+    return target
 
 
 def _assignment_find(

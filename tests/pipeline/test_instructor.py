@@ -18,6 +18,11 @@ INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 
 
+def enqueued(callbacks) -> int:
+    """How many job messages the captured on-commit callbacks would send."""
+    return sum("job_enqueue" in callback.__qualname__ for callback in callbacks)
+
+
 def launch_token(course, roles: list[str], canvas_user_id: str = "9") -> tuple[str, object]:
     from lti_tool.models import Deployment, Launch, LtiContext, LtiUser
     from lti_tool.sessions import session_token_issue
@@ -61,7 +66,7 @@ def test_an_instructor_retries_a_failed_job(client, failed_job, django_capture_o
 
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "received"
-    assert len(callbacks) == 1
+    assert enqueued(callbacks) == 1
 
 
 def test_a_student_cannot_retry(client, failed_job):

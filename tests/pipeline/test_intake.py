@@ -14,6 +14,11 @@ pytestmark = [pytest.mark.django_db]
 URL = "/canvas/events/"
 
 
+def enqueued(callbacks) -> int:
+    """How many job messages the captured on-commit callbacks would send."""
+    return sum("job_enqueue" in callback.__qualname__ for callback in callbacks)
+
+
 def post(client, body: bytes, url: str = URL):
     return client.post(url, data=body, content_type="application/jwt")
 
@@ -48,7 +53,7 @@ def test_a_signed_submission_event_creates_one_job_and_enqueues_it(
     assert event.is_signed
     assert event.job == job
     assert event.idempotency_key == f"{course.installation_id}:{SUBMISSION}:1:submission_created"
-    assert len(callbacks) == 1
+    assert enqueued(callbacks) == 1
 
 
 def test_repeated_deliveries_collapse_onto_one_job_and_one_event(
@@ -61,7 +66,7 @@ def test_repeated_deliveries_collapse_onto_one_job_and_one_event(
     assert answers == ["accepted", "duplicate", "duplicate"]
     assert SubmissionJob.objects.count() == 1
     assert LiveEvent.objects.count() == 1
-    assert len(callbacks) == 1
+    assert enqueued(callbacks) == 1
 
 
 def test_submission_updated_for_the_same_attempt_reuses_the_job(client, course, signed_event):
