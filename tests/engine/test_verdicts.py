@@ -132,7 +132,7 @@ def test_moderate_entailment_below_contradiction_is_not_partial_support() -> Non
 
 def test_number_mismatch_lowers_confidence_of_partial_support() -> None:
     claim = make_claim("The French Revolution began in 1879.")
-    evidence = [make_evidence("The French Revolution began in 1789.", entailment=0.5)]
+    evidence = [make_evidence("The French Revolution began in 1789.", entailment=0.45)]
     result = decide(claim, evidence, CONFIG)
     assert result.label == "partially_supported"
     assert "number_mismatch" in [r.code for r in result.reasons]

@@ -13,7 +13,9 @@ from verification.engine.errors import ConfigError
 class VerifierConfig:
     """Thresholds and limits for claim extraction, retrieval and verdicts.
 
-    Probabilities are the calibrated NLI outputs of the best passage.
+    Probabilities are the calibrated NLI outputs of the best passage. The
+    support and contradiction defaults (0.5) mean "more likely than not" under
+    a calibrated model; they are not fitted to any evaluation set.
 
     Attributes:
         max_claims: claims checked per submission; the rest are skipped with a note.
@@ -38,10 +40,10 @@ class VerifierConfig:
     max_claims: int = 60
     min_claim_words: int = 4
     top_k: int = 4
-    support_threshold: float = 0.6
-    contradiction_threshold: float = 0.6
+    support_threshold: float = 0.5
+    contradiction_threshold: float = 0.5
     partial_threshold: float = 0.35
-    conflict_threshold: float = 0.6
+    conflict_threshold: float = 0.5
     weak_retrieval_similarity: float = 0.35
     long_claim_words: int = 35
     number_mismatch_contradicts: bool = True
