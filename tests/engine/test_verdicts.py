@@ -136,3 +136,21 @@ def test_number_mismatch_lowers_confidence_of_partial_support() -> None:
     result = decide(claim, evidence, CONFIG)
     assert result.label == "partially_supported"
     assert "number_mismatch" in [r.code for r in result.reasons]
+
+
+def test_entailed_compound_claim_with_an_unsupported_clause_is_partial() -> None:
+    claim = make_claim("Chlorophyll absorbs mostly green light, and plants release oxygen.")
+    clauses = [
+        ClauseScore("Chlorophyll absorbs mostly green light", 0.1, 0.8),
+        ClauseScore("plants release oxygen.", 0.9, 0.05),
+    ]
+    result = decide(claim, [make_evidence(QUOTE, entailment=0.9)], CONFIG, clauses)
+    assert result.label == "partially_supported"
+    assert '"Chlorophyll absorbs mostly green light" (contradicted)' in result.reasons[0].message
+
+
+def test_compound_claim_with_every_clause_entailed_stays_supported() -> None:
+    claim = make_claim("Plants need light, and they release oxygen.")
+    clauses = [ClauseScore("Plants need light", 0.9), ClauseScore("they release oxygen.", 0.8)]
+    result = decide(claim, [make_evidence(QUOTE, entailment=0.9)], CONFIG, clauses)
+    assert result.label == "supported"

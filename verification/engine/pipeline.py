@@ -208,8 +208,9 @@ class Verifier:
             for clause in job.clauses:
                 clause_scores = scores[cursor : cursor + len(job.evidence_passages)]
                 cursor += len(job.evidence_passages)
-                best = max((s.entailment for s in clause_scores), default=0.0)
-                clauses.append(ClauseScore(clause, best))
+                entailment = max((s.entailment for s in clause_scores), default=0.0)
+                contradiction = max((s.contradiction for s in clause_scores), default=0.0)
+                clauses.append(ClauseScore(clause, entailment, contradiction))
             results.append(decide(job.claim, evidence, self.config, clauses))
         return results
 

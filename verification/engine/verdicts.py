@@ -6,12 +6,15 @@ Rules, in order (thresholds from `VerifierConfig`):
    both at or above ``conflict_threshold``. The claim is flagged
    ``is_conflicting``; the label follows the stronger side and confidence is
    reduced. The two are never averaged.
-2. **Supported**: best entailment >= ``support_threshold``.
-3. **Contradicted**: best contradiction >= ``contradiction_threshold``.
-4. **Partially supported**: some clause of a compound claim is entailed at or
-   above ``support_threshold`` while the whole claim is not; or the best
-   entailment is moderate (>= ``partial_threshold``) and above the best
-   contradiction.
+2. **Partially supported (compound claim)**: the claim splits into clauses
+   (``;``, ``, and``, ``but``, ``whereas``...), some clause is entailed at or
+   above ``support_threshold`` and another is not. This wins over the score of
+   the whole claim, because models often entail a conjunction when one part
+   matches the evidence.
+3. **Supported**: best entailment >= ``support_threshold``.
+4. **Contradicted**: best contradiction >= ``contradiction_threshold``.
+   **Partially supported (moderate)**: best entailment >= ``partial_threshold``
+   and above the best contradiction.
 5. **Not enough evidence** otherwise.
 
 Number/date check: when a claim is SUPPORTED but none of the numbers or dates
@@ -51,10 +54,11 @@ _NO_SCORES = NliScores(entailment=0.0, neutral=1.0, contradiction=0.0)
 
 @dataclass(frozen=True, slots=True)
 class ClauseScore:
-    """Best entailment of one clause of a compound claim over the retrieved passages."""
+    """Best entailment and contradiction of one clause of a compound claim."""
 
     clause: str
     entailment: float
+    contradiction: float = 0.0
 
 
 def decide(
@@ -105,22 +109,15 @@ def decide(
                 0.6,
             )
         )
+    elif partial := _mixed_clauses(clauses, support, config):
+        # A conjunction is supported only if every part is: models often
+        # entail the whole when one part matches, so the parts decide.
+        label, primary, (base, note) = "partially_supported", support, partial
+        notes.append(note)
     elif ent >= config.support_threshold:
         label, primary, base = "supported", support, ent
     elif con >= config.contradiction_threshold:
         label, primary, base = "contradicted", contra, con
-    elif supported := [c for c in clauses if c.entailment >= config.support_threshold]:
-        label, primary = "partially_supported", support
-        base = (1.0 - support.nli.contradiction) * len(supported) / len(clauses)
-        unsupported = [c.clause for c in clauses if c.entailment < config.support_threshold]
-        notes.append(
-            _adj(
-                "partial_support",
-                "only part of the claim is supported; not supported: "
-                + "; ".join(f'"{c}"' for c in unsupported),
-                1.0,
-            )
-        )
     elif ent >= config.partial_threshold and ent > con:
         label, primary, base = "partially_supported", support, 0.8 * (1.0 - con)
         notes.append(
@@ -139,6 +136,24 @@ def decide(
         notes.append(note)
     notes.extend(confidence_adjustments(claim, label, primary.similarity, config))
     return _result(claim, label, base, is_conflicting, primary, notes, evidence)
+
+
+def _mixed_clauses(
+    clauses: Sequence[ClauseScore], support: Evidence, config: VerifierConfig
+) -> tuple[float, Adjustment] | None:
+    """Confidence and reason when some clauses are entailed and others are not."""
+    supported = [c for c in clauses if c.entailment >= config.support_threshold]
+    unsupported = [c for c in clauses if c.entailment < config.support_threshold]
+    if not supported or not unsupported:
+        return None
+    parts = [
+        f'"{c.clause}"'
+        + (" (contradicted)" if c.contradiction >= config.contradiction_threshold else "")
+        for c in unsupported
+    ]
+    base = (1.0 - support.nli.contradiction) * len(supported) / len(clauses)
+    message = "only part of the claim is supported; not supported: " + "; ".join(parts)
+    return base, _adj("partial_support", message, 1.0)
 
 
 def _number_rule(
