@@ -13,3 +13,4 @@ class AssetProcessorConfig(AppConfig):
         handlers.register_all()
         extensions.text_source_register(publishing.job_assets_text)
         extensions.publisher_register(publishing.job_reports_publish)
+        extensions.failure_listener_register(publishing.job_failure_report)

@@ -310,3 +310,31 @@ def job_reports_publish(job: SubmissionJob) -> bool:
     )
     logger.info("asset_processor.job.published", job_id=job.pk)
     return True
+
+
+def job_failure_report(*, job_id: int, code: str, message: str) -> None:
+    """canvas_pipeline failure listener: a `Failed` report for each asset still shown
+    as `Processing` when the verification itself failed (reading failures were
+    reported when they happened)."""
+    from canvas_pipeline.canvas import CanvasError
+
+    if not code.startswith("verify_"):
+        return
+    assets = Asset.objects.select_related("processor__platform").filter(
+        job_id=job_id,
+        status__in=(Asset.Status.PENDING, Asset.Status.READ),
+        final_report_at__isnull=True,
+    )
+    for asset in assets:
+        try:
+            _send(
+                asset,
+                "Failed",
+                timezone.now(),
+                errorCode="PROCESSING_FAILED",
+                comment="Smart Notes could not check this submission; an instructor can retry.",
+                indicationColor=COLORS["none"],
+                indicationAlt="Smart Notes could not check this file.",
+            )
+        except CanvasError as exc:
+            logger.warning("asset_processor.report.failed", asset_id=asset.pk, error=exc.message)

@@ -7,6 +7,8 @@ how its result is published differ. Register from an AppConfig.ready():
   mine", so the Canvas REST fetch runs. Raise CanvasError subclasses like that fetch.
 - ``publisher_register(fn)``: ``fn(job) -> bool`` runs in the posting step before the
   comment; True means it finished the job (set DONE), False lets the comment step run.
+- ``failure_listener_register(fn)``: ``fn(job_id=, code=, message=)`` after a job is
+  marked FAILED (e.g. to report the failure to the platform); it must not raise.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ TextSource = Callable[["SubmissionJob"], "tuple[str, list[str]] | None"]
 Publisher = Callable[["SubmissionJob"], bool]
 _text_sources: list[TextSource] = []
 _publishers: list[Publisher] = []
+FailureListener = Callable[..., None]
+_failure_listeners: list[FailureListener] = []
 
 
 def text_source_register(source: TextSource) -> TextSource:
@@ -45,3 +49,14 @@ def attempt_text_from_extensions(job: SubmissionJob) -> tuple[str, list[str]] | 
 
 def publish_with_extensions(job: SubmissionJob) -> bool:
     return any(publisher(job) for publisher in _publishers)
+
+
+def failure_listener_register(listener: FailureListener) -> FailureListener:
+    if listener not in _failure_listeners:
+        _failure_listeners.append(listener)
+    return listener
+
+
+def failure_notify(*, job_id: int, code: str, message: str) -> None:
+    for listener in _failure_listeners:
+        listener(job_id=job_id, code=code, message=message)

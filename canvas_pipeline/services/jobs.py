@@ -22,7 +22,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from canvas_pipeline.canvas import CanvasError, CanvasPermanentError, CanvasTransientError
 from canvas_pipeline.models import SubmissionJob
 from canvas_pipeline.services.access import with_client
-from canvas_pipeline.services.extensions import attempt_text_from_extensions
+from canvas_pipeline.services.extensions import attempt_text_from_extensions, failure_notify
 from verification.models import VerificationRun
 
 logger = structlog.get_logger(__name__)
@@ -83,6 +83,7 @@ def job_fail(*, job_id: int, code: str, message: str) -> None:
         lease_expires_at=None,
     )
     logger.warning("canvas.job.failed", job_id=job_id, error_code=code, error=message)
+    failure_notify(job_id=job_id, code=code, message=message)
 
 
 def _claim(job_id: int, *, from_state: str, to_state: str, **fields: Any) -> datetime | None:

@@ -170,3 +170,12 @@ def test_a_course_without_materials_gets_a_failed_report_and_retries_later(
     assert (report["processingProgress"], report["errorCode"]) == ("Failed", "NO_COURSE_MATERIALS")
     assert job.error_code == "no_materials"
     assert Asset.objects.get().status == Asset.Status.PENDING
+
+
+def test_a_failed_verification_is_a_failed_report(client, processor, notices, canvas):
+    from canvas_pipeline.services.jobs import job_fail
+
+    job = _accepted(client, notices, [notices.text_entry()])
+    job_fail(job_id=job.pk, code="verify_model_error", message="the model could not load")
+    (report,) = canvas.final_reports()
+    assert (report["processingProgress"], report["errorCode"]) == ("Failed", "PROCESSING_FAILED")
