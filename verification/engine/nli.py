@@ -224,7 +224,7 @@ class HfNliScorer:
             ``allow_download`` is true on a machine that can reach a hub.
         device: ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``
             or ``"cuda:N"``.
-        batch_size: pairs per forward pass; default 128 on CUDA, 16 on CPU.
+        batch_size: pairs per forward pass; default 128 on CUDA, 32 on CPU (see docs/benchmarks.md).
         max_length: token limit per pair; the premise is truncated, never the claim.
         num_threads: CPU threads for torch (default: all cores). Ignored on CUDA.
         allow_download: allow a hub id; off by default so nothing is fetched.
@@ -254,7 +254,7 @@ class HfNliScorer:
         self.gpu_fallbacks = 0
         """Times a GPU failure sent the job to CPU; the glue exports it as a metric."""
         self._load(device, num_threads, allow_download)
-        self.batch_size = batch_size or (128 if self.device.startswith("cuda") else 16)
+        self.batch_size = batch_size or (128 if self.device.startswith("cuda") else 32)
 
     def _load(self, device: str, num_threads: int | None, allow_download: bool) -> None:
         import torch
@@ -389,6 +389,6 @@ class HfNliScorer:
         )
         self.model = self.model.to(device="cpu", dtype=torch.float32)
         self.device = "cpu"
-        self.batch_size = min(self.batch_size, 16)
+        self.batch_size = min(self.batch_size, 32)
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
