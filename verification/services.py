@@ -38,15 +38,13 @@ class UploadedMaterial:
 
 def submission_text_from_upload(upload: UploadedMaterial) -> str:
     """Plain text of an uploaded essay (PDF, DOCX, HTML, Markdown or text)."""
-    from verification.engine.ingest import MaterialFile, ingest_materials, read_blocks
+    from verification.engine import MaterialFile, MaterialReadError, document_text
 
     material = MaterialFile(name=upload.name, data=upload.data, content_type=upload.content_type)
-    # ingest_materials turns every unreadable-file case into a clear MaterialError.
-    errors = ingest_materials([material]).errors
-    if errors:
-        raise ApplicationError(errors[0].message, code=errors[0].code)
-    blocks = read_blocks(material)
-    text = "\n\n".join(block.text for block in blocks).strip()
+    try:
+        text = document_text(material).strip()
+    except MaterialReadError as exc:
+        raise ApplicationError(exc.message, code=exc.code) from exc
     if not text:
         raise ApplicationError(f"{upload.name} holds no text.", code="essay_empty")
     return text
