@@ -54,9 +54,7 @@ SECRET_KEY = env.str(
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # Public origin of this tool (LTI redirect URIs, links in Canvas comments).
-SMARTNOTES_BASE_URL = env.str("SMARTNOTES_BASE_URL", default="http://127.0.0.1:8000").rstrip(
-    "/"
-)
+SMARTNOTES_BASE_URL = env.str("SMARTNOTES_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The /demo/ page lets anyone run the verifier; it exists only off production.
 SMARTNOTES_DEMO_ENABLED = env.bool("SMARTNOTES_DEMO_ENABLED", default=not IS_PRODUCTION)
 
@@ -117,9 +115,7 @@ TEMPLATES = [
 # Database
 # ---------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'smartnotes.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'smartnotes.sqlite3'}")
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.postgresql":
@@ -254,7 +250,8 @@ LTI_DYNAMIC_REGISTRATION_HOSTS = env.list(
 # Canvas submission pipeline (docs/canvas-setup.md, docs/decisions/0005-canvas-pipeline.md)
 # ---------------------------------------------------------------------------
 # Fernet key(s) for Canvas tokens at rest, comma-separated, newest first (MultiFernet
-# rotation). Generate: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# rotation). Generate one with:
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 # Off production an empty value derives a dev-only key from DJANGO_SECRET_KEY.
 SMARTNOTES_FIELD_ENCRYPTION_KEY = env.str("SMARTNOTES_FIELD_ENCRYPTION_KEY", default="")
 # Largest Live Events body accepted (Canvas truncates submission bodies to 8 KiB).
