@@ -46,28 +46,31 @@ def _cache() -> ComponentStatus:
         return ComponentStatus("cache", "degraded", f"{backend}: {type(exc).__name__}: {exc}"[:300])
 
 
-def _broker() -> ComponentStatus:
+def broker_queue_depths() -> dict[str, int]:
+    """Messages waiting per queue, asked of the broker; raises if it is unreachable."""
     from smartnotes.celery import QUEUE_NAMES, app
 
+    with app.connection_for_read() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        channel = conn.default_channel
+        depths = {}
+        for name in QUEUE_NAMES:
+            try:
+                depths[name] = int(channel.queue_declare(queue=name, passive=True).message_count)
+            except Exception:  # a queue never declared yet holds nothing
+                depths[name] = 0
+        return depths
+
+
+def _broker() -> ComponentStatus:
+    from smartnotes.celery import app
+
     try:
-        with app.connection_for_read() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-            depths = queue_depths(conn, QUEUE_NAMES)
-        return ComponentStatus("broker", "ok", conn.transport_cls, {"queue_depth": depths})
-    except Exception as exc:
+        depths = broker_queue_depths()
+    except Exception as exc:  # kombu surfaces transport-specific errors
         return ComponentStatus("broker", "degraded", f"{type(exc).__name__}: {exc}"[:300])
-
-
-def queue_depths(conn: object, names: tuple[str, ...]) -> dict[str, int]:
-    """Messages waiting per queue, asked of the broker itself."""
-    channel = conn.default_channel  # type: ignore[attr-defined]
-    depths = {}
-    for name in names:
-        try:
-            depths[name] = int(channel.queue_declare(queue=name, passive=True).message_count)
-        except Exception:
-            depths[name] = 0
-    return depths
+    transport = app.conf.broker_url.split("://", 1)[0] or "unknown"
+    return ComponentStatus("broker", "ok", transport, {"queue_depth": depths})
 
 
 def _workers() -> ComponentStatus:

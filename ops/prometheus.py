@@ -12,17 +12,14 @@ from prometheus_client.registry import REGISTRY, Collector
 
 class QueueDepthCollector(Collector):
     def collect(self) -> Iterator[Metric]:
-        from ops.health import queue_depths
-        from smartnotes.celery import QUEUE_NAMES, app
+        from ops.health import broker_queue_depths
 
         gauge = GaugeMetricFamily(
             "smartnotes_queue_depth", "Messages waiting in each Celery queue", labels=["queue"]
         )
         try:
-            with app.connection_for_read() as conn:
-                conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-                for name, depth in queue_depths(conn, QUEUE_NAMES).items():
-                    gauge.add_metric([name], depth)
+            for name, depth in broker_queue_depths().items():
+                gauge.add_metric([name], depth)
         except Exception:  # noqa: S110 - broker down: readiness reports it
             pass
         yield gauge
