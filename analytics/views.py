@@ -28,6 +28,7 @@ from analytics.selectors import export as export_sel
 from analytics.selectors import learner as learner_sel
 from analytics.selectors.common import LABEL_COLOURS, LABEL_NAMES
 from analytics.selectors.reports import report_for_job
+from canvas_pipeline.selectors import course_needs_reconnect
 from verification.services import ApplicationError, UploadedMaterial
 
 NOTICES = {
@@ -145,6 +146,7 @@ def _class_page(
         "trend_svg": _svg(trend),
         "processing": course_sel.processing_for_course(scope.course, assignment_id=assignment_id),
         "held": course_sel.held_count_for_course(scope.course, assignment_id=assignment_id),
+        "needs_reconnect": scope.course is not None and course_needs_reconnect(scope.course),
         "notice": _notice(request),
     }
     return render(request, "analytics/course.html", context)
