@@ -202,6 +202,10 @@ SMARTNOTES_NLI_MODEL = env.str(
 )
 # "auto" uses CUDA when present and falls back to CPU on GPU errors.
 SMARTNOTES_NLI_DEVICE = env.str("SMARTNOTES_NLI_DEVICE", default="auto")
+# int8 linear layers on CPU: "auto" follows the model directory's calibration.json.
+SMARTNOTES_NLI_CPU_INT8 = env.str("SMARTNOTES_NLI_CPU_INT8", default="auto")
+if SMARTNOTES_NLI_CPU_INT8 not in {"auto", "on", "off"}:
+    raise ImproperlyConfigured("SMARTNOTES_NLI_CPU_INT8 must be auto, on or off")
 SMARTNOTES_MAX_CLAIMS = env.int("SMARTNOTES_MAX_CLAIMS", default=60)
 SMARTNOTES_CLAIM_CACHE_TTL_S = env.int("SMARTNOTES_CLAIM_CACHE_TTL_S", default=7 * 24 * 3600)
 SMARTNOTES_UPLOAD_MAX_BYTES = env.int("SMARTNOTES_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)

@@ -52,7 +52,11 @@ def verifier_get():  # type: ignore[no-untyped-def]
     )
 
     with _lock:
-        scorer = HfNliScorer(settings.SMARTNOTES_NLI_MODEL, device=settings.SMARTNOTES_NLI_DEVICE)
+        scorer = HfNliScorer(
+            settings.SMARTNOTES_NLI_MODEL,
+            device=settings.SMARTNOTES_NLI_DEVICE,
+            cpu_int8={"auto": None, "on": True, "off": False}[settings.SMARTNOTES_NLI_CPU_INT8],
+        )
         embedder = SentenceTransformerEmbedder()
         claim_cache = TieredClaimCache(
             LruClaimCache(max_entries=4096),

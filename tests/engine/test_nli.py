@@ -125,3 +125,27 @@ def test_batches_are_sorted_by_length(tiny_nli_dir: Path) -> None:
     ]
     batches = scorer.preprocess(pairs)
     assert [indices for indices, _ in batches] == [[2, 1], [0]]
+
+
+def test_int8_on_cpu_follows_the_model_directory_and_keeps_the_scores(
+    model_dir_with_labels: Callable[[dict[int, str]], Path],
+) -> None:
+    import torch
+
+    model_dir = model_dir_with_labels({0: "entailment", 1: "neutral", 2: "contradiction"})
+    plain = HfNliScorer(model_dir, device="cpu")
+    (model_dir / "calibration.json").write_text(json.dumps({"temperature": 1.0, "cpu_int8": True}))
+    quantized = HfNliScorer(model_dir, device="cpu")
+    forced_off = HfNliScorer(model_dir, device="cpu", cpu_int8=False)
+
+    assert any(
+        isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in quantized.model.modules()
+    )
+    assert not any(
+        isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in forced_off.model.modules()
+    )
+    assert quantized.model_version.endswith("+int8")
+    assert not forced_off.model_version.endswith("+int8")
+    for a, b in zip(plain.score(PAIRS), quantized.score(PAIRS), strict=True):
+        assert b.entailment == pytest.approx(a.entailment, abs=0.05)
+        assert b.contradiction == pytest.approx(a.contradiction, abs=0.05)

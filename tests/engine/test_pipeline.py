@@ -90,3 +90,48 @@ def test_empty_corpus_gives_not_enough_evidence_and_a_note(verifier: Verifier) -
     report = verifier.verify(ESSAY, verifier.index([]))
     assert {r.label for r in report.claims} == {"not_enough_evidence"}
     assert any("No course-material passages" in n for n in report.notes)
+
+
+class _CountingScorer:
+    """The tiny real scorer, counting the pairs it is asked to score."""
+
+    def __init__(self, scorer: HfNliScorer) -> None:
+        self.scorer = scorer
+        self.pairs: list[tuple[str, str]] = []
+        self.model_version = scorer.model_version
+
+    def score(self, pairs):  # type: ignore[no-untyped-def]
+        self.pairs.extend(pairs)
+        return self.scorer.score(pairs)
+
+
+def test_claims_the_materials_are_not_about_cost_no_nli_pairs(
+    tiny_scorer: HfNliScorer, minilm_embedder: SentenceTransformerEmbedder
+) -> None:
+    counting = _CountingScorer(tiny_scorer)
+    verifier = Verifier(counting, minilm_embedder)  # type: ignore[arg-type]
+    index = build_index(ingest_materials(MATERIALS).passages, minilm_embedder)
+    essay = (
+        "The Treaty of Westphalia was signed in 1648 after the Thirty Years' War. "
+        "Photosynthesis doesn't work without light."
+    )
+    report = verifier.verify(essay, index)
+
+    treaty, light = report.claims
+    assert treaty.label == "not_enough_evidence"
+    assert treaty.reasons[0].code == "no_evidence"
+    assert light.evidence_quote == "Photosynthesis requires light energy from the sun."
+    assert {hypothesis for _, hypothesis in counting.pairs} == {light.claim.text}
+
+
+def test_only_passages_close_to_the_best_one_are_scored(
+    tiny_scorer: HfNliScorer, minilm_embedder: SentenceTransformerEmbedder
+) -> None:
+    counting = _CountingScorer(tiny_scorer)
+    verifier = Verifier(counting, minilm_embedder)  # type: ignore[arg-type]
+    index = build_index(ingest_materials(MATERIALS).passages, minilm_embedder)
+    verifier.verify("Photosynthesis doesn't work without light.", index)
+    # Two passages are retrieved; the mitochondria one is far less similar.
+    assert [premise for premise, _ in counting.pairs] == [
+        "Photosynthesis requires light energy from the sun."
+    ]

@@ -35,6 +35,15 @@ class VerifierConfig:
             the claim CONTRADICTED instead of only lowering confidence.
         rrf_k: the reciprocal-rank-fusion constant (60 in the original paper).
         candidate_pool: candidates taken from each retriever before fusion.
+        min_evidence_similarity: when no retrieved passage reaches this cosine
+            similarity, the materials are not about the claim: it is NOT ENOUGH
+            EVIDENCE without asking the NLI model (which, shown an unrelated
+            passage, too often says "contradiction"), and no CPU is spent on it.
+        evidence_margin: besides the top fused passage, only passages within this
+            cosine similarity of the claim's best passage are scored; far weaker
+            ones almost never decide a verdict and cost one NLI pair each.
+        clause_passages: clauses of a compound claim are scored against this many
+            of its best passages.
     """
 
     max_claims: int = 60
@@ -49,9 +58,14 @@ class VerifierConfig:
     number_mismatch_contradicts: bool = True
     rrf_k: int = 60
     candidate_pool: int = 30
+    min_evidence_similarity: float = 0.15
+    evidence_margin: float = 0.15
+    clause_passages: int = 2
 
     def __post_init__(self) -> None:
         for name in (
+            "min_evidence_similarity",
+            "evidence_margin",
             "support_threshold",
             "contradiction_threshold",
             "partial_threshold",
@@ -61,7 +75,14 @@ class VerifierConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"VerifierConfig.{name}={value} must be between 0 and 1")
-        for name in ("max_claims", "top_k", "rrf_k", "candidate_pool", "long_claim_words"):
+        for name in (
+            "max_claims",
+            "top_k",
+            "rrf_k",
+            "candidate_pool",
+            "long_claim_words",
+            "clause_passages",
+        ):
             value = getattr(self, name)
             if value < 1:
                 raise ConfigError(f"VerifierConfig.{name}={value} must be a positive integer")

@@ -191,6 +191,31 @@ def read_temperature(model_dir: Path) -> float:
     return temperature
 
 
+def read_cpu_int8(model_dir: Path) -> bool:
+    """Whether ``calibration.json`` approves int8 CPU inference for this model."""
+    path = model_dir / CALIBRATION_FILE
+    if not path.is_file():
+        return False
+    try:
+        return bool(json.loads(path.read_text(encoding="utf-8")).get("cpu_int8", False))
+    except (ValueError, AttributeError):
+        return False  # read_temperature reports a broken file
+
+
+def quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantization of the linear layers (weights int8, activations
+    quantized per batch): about 1.5x faster on AVX2 CPUs for MiniLM-sized models."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        # torch.ao's eager quantization is marked for migration to torchao; it still
+        # ships and works in the pinned torch, and needs no extra dependency.
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 def weights_fingerprint(model_dir: Path) -> str:
     """Short sha256 over the weight files (and calibration) of a model directory."""
     digest = hashlib.sha256()
@@ -228,6 +253,10 @@ class HfNliScorer:
         max_length: token limit per pair; the premise is truncated, never the claim.
         num_threads: CPU threads for torch (default: all cores). Ignored on CUDA.
         allow_download: allow a hub id; off by default so nothing is fetched.
+        cpu_int8: on CPU, quantize the linear layers to int8 (dynamic
+            quantization). ``None`` follows the model directory's
+            ``calibration.json`` (``"cpu_int8": true`` is written only after the
+            int8 model was evaluated against the float one; see the model card).
 
     Raises:
         ModelLoadError: the path does not exist or the weights cannot be loaded.
@@ -248,11 +277,13 @@ class HfNliScorer:
         max_length: int = 256,
         num_threads: int | None = None,
         allow_download: bool = False,
+        cpu_int8: bool | None = None,
     ) -> None:
         self.model_path = str(model_path)
         self.max_length = max_length
         self.gpu_fallbacks = 0
         """Times a GPU failure sent the job to CPU; the glue exports it as a metric."""
+        self.cpu_int8 = cpu_int8
         self._load(device, num_threads, allow_download)
         self.batch_size = batch_size or (128 if self.device.startswith("cuda") else 32)
 
@@ -291,26 +322,35 @@ class HfNliScorer:
             ) from exc
         self.label_mapping = label_mapping_from_config(dict(model.config.id2label))
         self.temperature = read_temperature(local_dir) if is_local else 1.0
+        if self.cpu_int8 is None:
+            self.cpu_int8 = read_cpu_int8(local_dir) if is_local else False
         model.eval()
         if device.startswith("cuda"):
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
             model = model.to(device=device, dtype=dtype)
-        self.model = model
+        self.model = quantize_int8(model) if device == "cpu" and self.cpu_int8 else model
         if is_local:
             version = f"{local_dir.resolve().name}@{weights_fingerprint(local_dir)}"
         else:
             commit = getattr(model.config, "_commit_hash", None) or "unknown"
             version = f"{self.model_path}@{str(commit)[:12]}"
-        self._model_version = version
+        self._base_version = version
         logger.info(
             "verification.nli.loaded",
-            extra={"model_version": version, "device": device, "temperature": self.temperature},
+            extra={
+                "model_version": self.model_version,
+                "device": device,
+                "temperature": self.temperature,
+            },
         )
 
     @property
     def model_version(self) -> str:
-        """``<directory name>@<12 hex chars of the weights' sha256>``."""
-        return self._model_version
+        """``<directory name>@<12 hex chars of the weights' sha256>``, plus ``+int8``
+        while the quantized CPU model scores (its probabilities differ slightly, so
+        cached results of the two are kept apart)."""
+        quantized = self.device == "cpu" and self.cpu_int8
+        return self._base_version + ("+int8" if quantized else "")
 
     def score(self, pairs: Sequence[NliPair]) -> list[NliScores]:
         """Score (premise, hypothesis) pairs in length-sorted batches.
@@ -388,6 +428,8 @@ class HfNliScorer:
             extra={"error": str(exc)[:500], "model_version": self.model_version},
         )
         self.model = self.model.to(device="cpu", dtype=torch.float32)
+        if self.cpu_int8:
+            self.model = quantize_int8(self.model)
         self.device = "cpu"
         self.batch_size = min(self.batch_size, 32)
         if torch.cuda.is_available():

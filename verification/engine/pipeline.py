@@ -13,7 +13,13 @@ from verification.engine.claims import extract_claims
 from verification.engine.config import VerifierConfig
 from verification.engine.explain import LIMITATIONS, best_quote, split_clauses
 from verification.engine.nli import NliPair, NliScorer
-from verification.engine.retrieval import CorpusIndex, Embedder, build_index, retrieve
+from verification.engine.retrieval import (
+    CorpusIndex,
+    Embedder,
+    RetrievalHit,
+    build_index,
+    retrieve,
+)
 from verification.engine.types import (
     Claim,
     ClaimResult,
@@ -105,7 +111,7 @@ class Verifier:
         report_progress("retrieval", 0.1)
         with _timed(timings, "retrieval_ms"):
             jobs = self._retrieve(pending, index)
-        pairs = _pairs_for(jobs)
+        pairs = _pairs_for(jobs, self.config.clause_passages)
         with _timed(timings, "nli_ms"):
             scores = self._score(pairs, report_progress)
         report_progress("verdicts", 0.95)
@@ -175,7 +181,8 @@ class Verifier:
             _Job(
                 claim=claim,
                 evidence_passages=tuple(
-                    (index.passages[h.passage_index], h.similarity, h.rank) for h in claim_hits
+                    (index.passages[h.passage_index], h.similarity, h.rank)
+                    for h in worth_scoring(claim_hits, self.config)
                 ),
                 clauses=tuple(split_clauses(claim.text)),
             )
@@ -205,9 +212,10 @@ class Verifier:
                 evidence.append(Evidence(passage, similarity, rank, scores[cursor], quote))
                 cursor += 1
             clauses = []
+            clause_premises = len(job.evidence_passages[: self.config.clause_passages])
             for clause in job.clauses:
-                clause_scores = scores[cursor : cursor + len(job.evidence_passages)]
-                cursor += len(job.evidence_passages)
+                clause_scores = scores[cursor : cursor + clause_premises]
+                cursor += clause_premises
                 entailment = max((s.entailment for s in clause_scores), default=0.0)
                 contradiction = max((s.contradiction for s in clause_scores), default=0.0)
                 clauses.append(ClauseScore(clause, entailment, contradiction))
@@ -215,14 +223,32 @@ class Verifier:
         return results
 
 
-def _pairs_for(jobs: Sequence[_Job]) -> list[NliPair]:
+def worth_scoring(hits: Sequence[RetrievalHit], config: VerifierConfig) -> list[RetrievalHit]:
+    """The retrieved passages worth an NLI pair: none when nothing reaches
+    ``min_evidence_similarity``, else the top fused hit and those within
+    ``evidence_margin`` of the best similarity (in retrieval order).
+
+    Example:
+        >>> hits = [RetrievalHit(0, 0.62, 1, 0.03), RetrievalHit(1, 0.31, 2, 0.02)]
+        >>> [h.passage_index for h in worth_scoring(hits, VerifierConfig())]
+        [0]
+    """
+    best = max((h.similarity for h in hits), default=0.0)
+    if best < config.min_evidence_similarity:
+        return []
+    return [
+        h for i, h in enumerate(hits) if i == 0 or h.similarity >= best - config.evidence_margin
+    ]
+
+
+def _pairs_for(jobs: Sequence[_Job], clause_passages: int) -> list[NliPair]:
     """(premise, hypothesis) pairs in the order `_decide` consumes them."""
     pairs: list[NliPair] = []
     for job in jobs:
         premises = [passage.text for passage, _, _ in job.evidence_passages]
         pairs.extend((premise, job.claim.text) for premise in premises)
         for clause in job.clauses:
-            pairs.extend((premise, clause) for premise in premises)
+            pairs.extend((premise, clause) for premise in premises[:clause_passages])
     return pairs
 
 

@@ -61,8 +61,9 @@ class TrainConfig:
     # Sort by length inside windows of this many batches, then shuffle the
     # batches: most padding disappears while batches stay randomly ordered.
     length_group_batches: int = 50
-    # One thread: on a shared 2-core machine a second OpenMP thread mostly waits
-    # at barriers for a preempted sibling (measured: 1 thread faster under load).
+    # One thread by default: on a shared 2-core machine a second OpenMP thread
+    # mostly waits at barriers for a preempted sibling (measured: 1 thread faster
+    # under load). On an idle machine pass --threads 2.
     num_threads: int = 1
     # The 30k x 384 word-embedding matrix is half the parameters; freezing it
     # halves optimizer work and keeps the pretrained vocabulary geometry.
@@ -400,6 +401,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--budget-min", type=float, default=0, help="end training within this many minutes"
     )
+    parser.add_argument(
+        "--threads", type=int, default=TrainConfig.num_threads, help="torch CPU threads"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = TrainConfig(
@@ -407,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         learning_rate=args.learning_rate,
         negation_pairs=args.negation_pairs,
         requirement_template_copies=args.template_copies,
+        num_threads=args.threads,
     )
     train(
         args.data,
