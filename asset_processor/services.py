@@ -189,7 +189,8 @@ def _assignment_for(course: CanvasCourse, lti_assignment_id: str, custom: dict) 
 def _job_for_attempt(
     processor: AssetProcessor, lti_user_id: str, attempt: int, custom: dict
 ) -> tuple[SubmissionJob, bool]:
-    """The attempt's job by the key shared with Live Events; created when new."""
+    """The attempt's job by the key shared with Live Events, else the job reconciliation
+    made from Canvas ids; created when new."""
     course = processor.course
     key = {
         "installation_id": course.installation_id,
@@ -200,18 +201,53 @@ def _job_for_attempt(
     job = SubmissionJob.objects.filter(**key).first()
     if job is not None:
         return job, False
+    assignment = _assignment_for(course, processor.lti_assignment_id, custom)
+    canvas_user_id = str(_numeric(custom.get("canvas_user_id")) or "")
+    job = _job_by_canvas_ids(assignment, canvas_user_id, key)
+    if job is not None:
+        return job, False
     try:
         with transaction.atomic():
             job = SubmissionJob.objects.create(
                 **key,
                 course=course,
-                assignment=_assignment_for(course, processor.lti_assignment_id, custom),
-                canvas_user_id=str(_numeric(custom.get("canvas_user_id")) or ""),
+                assignment=assignment,
+                canvas_user_id=canvas_user_id,
                 source=SubmissionJob.Source.NOTICE,
             )
     except IntegrityError:  # a Live Event or another notice created it a moment ago
         return SubmissionJob.objects.get(**key), False
     return job, True
+
+
+def _job_by_canvas_ids(
+    assignment: CanvasAssignment, canvas_user_id: str, key: dict[str, Any]
+) -> SubmissionJob | None:
+    """The attempt's job found by assignment, Canvas user and attempt: one reconciliation
+    created from the REST listing without knowing the student's LTI id (0006). It takes
+    the LTI key, so the next notice for the attempt finds it directly."""
+    if not canvas_user_id:
+        return None
+    job = (
+        SubmissionJob.objects.filter(
+            assignment=assignment, canvas_user_id=canvas_user_id, attempt=key["attempt"]
+        )
+        .order_by("pk")
+        .first()
+    )
+    if job is None or job.lti_user_id:
+        return job
+    lti_ids = {k: key[k] for k in ("lti_assignment_id", "lti_user_id")}
+    try:
+        with transaction.atomic():
+            SubmissionJob.objects.filter(
+                pk=job.pk,
+                lti_user_id="",
+                lti_assignment_id__in=("", lti_ids["lti_assignment_id"]),
+            ).update(**lti_ids)
+    except IntegrityError:  # a notice just took the key: that job is the attempt's
+        return SubmissionJob.objects.get(**key)
+    return job
 
 
 def submission_notice_apply(*, notice: Notice) -> NoticeResult:

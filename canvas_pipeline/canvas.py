@@ -166,15 +166,17 @@ class CanvasClient:
 
         return self._call("submissions", fetch)
 
-    def assignment_ids(self, *, course_id: int) -> list[int]:
-        """Ids of a course's assignments that take online submissions."""
+    def assignments_list(self, *, course_id: int) -> list[dict[str, Any]]:
+        """A course's assignments that take online submissions: `id` and `lti_context_id`
+        (the assignment's LTI id: Live Events' lti_assignment_id, notices' activity.id;
+        "" when Canvas does not send it)."""
         from canvasapi.course import Course
 
         course = Course(self._requester, {"id": course_id})
 
-        def fetch() -> list[int]:
+        def fetch() -> list[dict[str, Any]]:
             return [
-                int(a.id)
+                {"id": int(a.id), "lti_context_id": str(getattr(a, "lti_context_id", "") or "")}
                 for a in course.get_assignments(per_page=100)
                 if {"online_text_entry", "online_upload"} & set(getattr(a, "submission_types", []))
             ]

@@ -6,8 +6,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 
+from asset_processor.models import Notice
 from canvas_pipeline.models import CanvasCourse, CommentPosting, SubmissionJob
+from canvas_pipeline.services import maintenance
 from canvas_pipeline.services.intake import event_intake, installation_cache_clear
 from tests.asset_processor.conftest import ACTIVITY_ID, STUDENT_LTI_ID, run_job
 
@@ -123,6 +126,7 @@ def rest_canvas(events_on):  # type: ignore[no-untyped-def]
         submission_id=CANVAS_SUBMISSION_ID,
         attempts=[{"submission_type": "online_text_entry", "body": f"<p>{ESSAY_TEXT}</p>"}],
     )
+    fake.assignment_lti_ids[42] = ACTIVITY_ID  # Canvas's Assignment.lti_context_id
     yield fake
     fake.stop()
 
@@ -143,3 +147,69 @@ def test_a_course_that_wants_comments_gets_one_comment_and_one_report(
     assert [r["processingProgress"] for r in canvas.final_reports()] == ["Processed"]
     assert len(rest_canvas.comments(7, 42, 502)) == 1
     assert CommentPosting.objects.get().state == CommentPosting.State.POSTED
+
+
+def _reconcile(rest_canvas) -> int:  # type: ignore[no-untyped-def]
+    """The nightly reconciliation, with the attempt inside its lookback."""
+    for version in rest_canvas.submissions[(7, 42, 502)]["submission_history"]:
+        version["submitted_at"] = timezone.now().isoformat()
+    return maintenance.reconcile()
+
+
+@pytest.fixture
+def student_launched(processor):  # type: ignore[no-untyped-def]
+    """The student launched Smart Notes once: their `sub` and Canvas user id are known."""
+    from lti_tool.models import LtiUser
+
+    return LtiUser.objects.create(
+        platform=processor.platform, sub=STUDENT_LTI_ID, canvas_user_id="502"
+    )
+
+
+@pytest.mark.usefixtures("verifier_settings", "student_launched")
+def test_reconciled_attempt_then_notice_is_one_job_with_one_comment_and_one_report(
+    client, processor, rest_canvas, notices, canvas
+):  # type: ignore[no-untyped-def]
+    assert _reconcile(rest_canvas) == 1
+    job = SubmissionJob.objects.get()
+    assert (job.lti_assignment_id, job.lti_user_id) == (ACTIVITY_ID, STUDENT_LTI_ID)
+
+    _deliver_notice(client, notices)
+    assert Notice.objects.get().outcome == "duplicate:submission"
+    assert SubmissionJob.objects.get().pk == job.pk
+    assert job.assets.count() == 1
+    run_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == SubmissionJob.State.DONE, job.error_message
+    assert len(rest_canvas.comments(7, 42, 502)) == 1
+    assert [r["processingProgress"] for r in canvas.final_reports()] == ["Processed"]
+    assert _reconcile(rest_canvas) == 0
+    assert SubmissionJob.objects.count() == 1
+
+
+def test_notice_adopts_a_reconciled_job_whose_student_lti_id_was_unknown(
+    client, processor, rest_canvas, notices
+):  # type: ignore[no-untyped-def]
+    """Nobody recorded the student's LTI id: the notice finds the job by assignment,
+    Canvas user (custom canvas_user_id) and attempt, and gives it the LTI key."""
+    assert _reconcile(rest_canvas) == 1
+    assert SubmissionJob.objects.get().lti_user_id == ""
+
+    _deliver_notice(client, notices)
+    job = SubmissionJob.objects.get()
+    assert job.source == SubmissionJob.Source.RECONCILIATION
+    assert (job.lti_assignment_id, job.lti_user_id) == (ACTIVITY_ID, STUDENT_LTI_ID)
+    assert job.assets.count() == 1
+    assert Notice.objects.get().outcome == "duplicate:submission"
+
+
+def test_notice_then_reconciliation_is_one_job(client, processor, rest_canvas, notices):  # type: ignore[no-untyped-def]
+    """The notice's job (LTI ids only) is adopted by reconciliation, which gives it its
+    Canvas submission id; the notice's assignment row learns its Canvas id."""
+    _deliver_notice(client, notices)
+    assert _reconcile(rest_canvas) == 0
+    job = SubmissionJob.objects.get()
+    assert job.source == SubmissionJob.Source.NOTICE
+    assert job.canvas_submission_id == CANVAS_SUBMISSION_ID
+    assert job.assignment.canvas_assignment_id == 42
+    assert processor.course.assignments.count() == 1

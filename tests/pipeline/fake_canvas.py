@@ -49,6 +49,8 @@ class FakeCanvas:
         self.lock = threading.Lock()
         self.requests: list[Recorded] = []
         self.submissions: dict[tuple[int, int, int], dict[str, Any]] = {}
+        # Assignment.lti_context_id ($com.instructure.Assignment.lti.id) by assignment id.
+        self.assignment_lti_ids: dict[int, str] = {}
         self.files: dict[int, tuple[str, bytes, str]] = {}
         self.tokens: set[str] = {"admin-token"}
         self.refresh_tokens: dict[str, str] = {}
@@ -246,8 +248,12 @@ class FakeCanvas:
             course_id = int(match.group(1))
             with self.lock:
                 ids = sorted({a for (c, a, _) in self.submissions if c == course_id})
+                lti_ids = dict(self.assignment_lti_ids)
             types = ["online_text_entry", "online_upload"]
-            return 200, json.dumps([{"id": i, "submission_types": types} for i in ids]), {}
+            found = [
+                {"id": i, "submission_types": types, "lti_context_id": lti_ids.get(i)} for i in ids
+            ]
+            return 200, json.dumps(found), {}
         return 404, '{"errors":[{"message":"no such endpoint"}]}', {}
 
     def _token(self, form: dict[str, list[str]]) -> tuple[int, str, dict[str, str]]:

@@ -289,3 +289,37 @@ def test_reconciliation_creates_a_job_for_an_attempt_that_never_arrived(
     job = SubmissionJob.objects.get()
     assert (job.source, job.attempt, job.canvas_user_id) == ("reconciliation", 1, str(STUDENT))
     assert job.assignment.canvas_assignment_id == ASSIGNMENT  # discovered through the API
+
+
+def _submitted_recently(fake_canvas) -> None:
+    submission = fake_canvas.submissions[(COURSE, ASSIGNMENT, STUDENT)]
+    for version in submission["submission_history"]:
+        version["submitted_at"] = timezone.now().isoformat()
+
+
+def test_reconciliation_gives_the_job_the_attempts_lti_ids(course, text_submission, fake_canvas):
+    """The assignment's LTI id from the assignments API and the student's launch `sub`
+    make the key Asset Processor notices use (0006)."""
+    from lti_tool.models import LtiUser
+
+    fake_canvas.assignment_lti_ids[ASSIGNMENT] = "a9a3c2d1-lti-assignment"
+    LtiUser.objects.create(
+        platform=course.installation.platform, sub="student-sub", canvas_user_id=str(STUDENT)
+    )
+    _submitted_recently(fake_canvas)
+
+    assert maintenance.reconcile() == 1
+    job = SubmissionJob.objects.get()
+    assert (job.lti_assignment_id, job.lti_user_id) == ("a9a3c2d1-lti-assignment", "student-sub")
+    assert job.assignment.lti_assignment_id == "a9a3c2d1-lti-assignment"
+
+
+def test_reconciliation_without_the_students_lti_id_leaves_the_key_empty(
+    course, text_submission, fake_canvas
+):
+    fake_canvas.assignment_lti_ids[ASSIGNMENT] = "a9a3c2d1-lti-assignment"
+    _submitted_recently(fake_canvas)
+
+    assert maintenance.reconcile() == 1
+    job = SubmissionJob.objects.get()
+    assert (job.lti_assignment_id, job.lti_user_id) == ("", "")
