@@ -35,7 +35,7 @@ USER app
 ENV PATH=/venv/bin:$PATH PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/', timeout=4)"
-CMD ["sh", "-c", "mkdir -p $PROMETHEUS_MULTIPROC_DIR && gunicorn smartnotes.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
+CMD ["sh", "-c", "mkdir -p $PROMETHEUS_MULTIPROC_DIR && gunicorn smartnotes.wsgi"]
 
 FROM base AS gpu-worker
 COPY --from=build-gpu /venv /venv

@@ -83,8 +83,11 @@ def production_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def gunicorn_start(env: dict[str, str], *, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
-    """gunicorn as in the Dockerfile (sync workers), on a free loopback port."""
+def gunicorn_start(
+    env: dict[str, str], *, workers: int, log: Path, threads: int = 8
+) -> tuple[subprocess.Popen, str]:
+    """gunicorn as in the Dockerfile (gunicorn.conf.py: threaded workers), on a free
+    loopback port."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         [
@@ -96,8 +99,8 @@ def gunicorn_start(env: dict[str, str], *, workers: int, log: Path) -> tuple[sub
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
-            "--backlog",
-            "2048",
+            "--threads",
+            str(threads),
         ],
         cwd=REPO,
         env=env,

@@ -164,7 +164,8 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=0.0, help="open loop: events per second (0: closed loop)"
     )
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (Dockerfile: 3)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL, as in production")
@@ -176,7 +177,7 @@ def main() -> None:
     run_id = int(time.time()) % 1000
     bodies = _events(jwks, uuid, course_id, args.warmup + args.events, run_id)
     log = Path(tempfile.mkdtemp(prefix="sn-bench-")) / "gunicorn.log"
-    web, url = gunicorn_start(env, workers=args.workers, log=log)
+    web, url = gunicorn_start(env, workers=args.workers, threads=args.threads, log=log)
     try:
         _load(url, bodies[: args.warmup], args.concurrency)
         latencies, statuses, elapsed_s = _load(
@@ -193,7 +194,8 @@ def main() -> None:
     stored = SubmissionJob.objects.filter(installation__root_account_uuid=uuid).count()
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, load average {os.getloadavg()}")
     print(
-        f"server: gunicorn {args.workers} sync workers, SMARTNOTES_ENV=production, "
+        f"server: gunicorn {args.workers} workers x {args.threads} threads (gthread), "
+        "SMARTNOTES_ENV=production, "
         f"PostgreSQL + Redis broker; client: {args.concurrency} threads on the same machine"
     )
     print(

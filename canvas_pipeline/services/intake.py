@@ -466,11 +466,17 @@ def job_get_or_create(**fields: Any) -> tuple[SubmissionJob, bool]:
     from canvas_pipeline.services.jobs import job_enqueue
 
     unique = {k: fields.pop(k) for k in ("installation", "canvas_submission_id", "attempt")}
+    lti_ids = {k: str(fields.get(k) or "") for k in ("lti_assignment_id", "lti_user_id")}
     try:
         with transaction.atomic():
             job = SubmissionJob.objects.create(**unique, **_job_fields(**fields))
             if job.state == SubmissionJob.State.RECEIVED:
                 job_enqueue(job.pk, step="process")
     except IntegrityError:
-        return SubmissionJob.objects.get(**unique), False
+        # The attempt's job exists, under its Canvas id or (an Asset Processor
+        # notice came first) under the LTI key.
+        existing = _job_find(unique, lti_ids)
+        if existing is None:
+            raise
+        return SubmissionJob.objects.get(pk=existing.pk), False
     return job, True

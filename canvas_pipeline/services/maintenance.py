@@ -212,18 +212,16 @@ def _reconcile_attempt(assignment: CanvasAssignment, lti_ids: dict[str, str], **
     job = _job_adopt(assignment, lti_ids, **fields)
     created = False
     if job is None:
-        try:
-            job, created = job_get_or_create(
-                installation=assignment.course.installation,
-                course=assignment.course,
-                assignment=assignment,
-                source=SubmissionJob.Source.RECONCILIATION,
-                **fields,
-                **lti_ids,
-            )
-        except SubmissionJob.DoesNotExist:
-            # The insert hit the LTI key: a notice created the job after the look above.
-            job = _job_adopt(assignment, lti_ids, **fields)
+        # A notice creating the job after the look above makes the insert hit the
+        # LTI key; job_get_or_create then returns that job.
+        job, created = job_get_or_create(
+            installation=assignment.course.installation,
+            course=assignment.course,
+            assignment=assignment,
+            source=SubmissionJob.Source.RECONCILIATION,
+            **fields,
+            **lti_ids,
+        )
     if job is not None and not created and lti_ids:
         _job_lti_ids_fill(job, lti_ids)
     return int(created)

@@ -135,3 +135,31 @@ def test_only_passages_close_to_the_best_one_are_scored(
     assert [premise for premise, _ in counting.pairs] == [
         "Photosynthesis requires light energy from the sun."
     ]
+
+
+LIGHT_MATERIALS = [
+    MaterialFile("a.md", b"Photosynthesis requires light energy from the sun."),
+    MaterialFile("b.md", b"Plants need light from the sun for photosynthesis."),
+    MaterialFile("c.md", b"Without sunlight, photosynthesis in plants stops."),
+    MaterialFile("d.md", b"Sunlight powers photosynthesis in green plants."),
+]
+
+
+@pytest.mark.parametrize(("decisive", "expected_pairs"), [(0.0, 2), (1.0, 4)])
+def test_weaker_passages_are_scored_only_when_the_best_two_leave_the_claim_open(
+    tiny_scorer: HfNliScorer,
+    minilm_embedder: SentenceTransformerEmbedder,
+    decisive: float,
+    expected_pairs: int,
+) -> None:
+    from verification.engine.config import VerifierConfig
+
+    counting = _CountingScorer(tiny_scorer)
+    config = VerifierConfig(decisive_probability=decisive, first_pass_passages=2)
+    verifier = Verifier(counting, minilm_embedder, config=config)  # type: ignore[arg-type]
+    index = build_index(ingest_materials(LIGHT_MATERIALS).passages, minilm_embedder)
+    report = verifier.verify("Photosynthesis doesn't work without light.", index)
+
+    assert len(counting.pairs) == expected_pairs
+    (result,) = report.claims
+    assert result.source is not None

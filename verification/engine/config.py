@@ -44,6 +44,11 @@ class VerifierConfig:
             ones almost never decide a verdict and cost one NLI pair each.
         clause_passages: clauses of a compound claim are scored against this many
             of its best passages.
+        first_pass_passages: every claim is first scored against this many of
+            its best passages; the rest are scored only when none of these
+            reaches ``decisive_probability`` of entailment or contradiction.
+        decisive_probability: see ``first_pass_passages``; 1.0 scores every
+            retrieved passage.
     """
 
     max_claims: int = 60
@@ -61,11 +66,14 @@ class VerifierConfig:
     min_evidence_similarity: float = 0.15
     evidence_margin: float = 0.15
     clause_passages: int = 2
+    first_pass_passages: int = 2
+    decisive_probability: float = 0.8
 
     def __post_init__(self) -> None:
         for name in (
             "min_evidence_similarity",
             "evidence_margin",
+            "decisive_probability",
             "support_threshold",
             "contradiction_threshold",
             "partial_threshold",
@@ -82,6 +90,7 @@ class VerifierConfig:
             "candidate_pool",
             "long_claim_words",
             "clause_passages",
+            "first_pass_passages",
         ):
             value = getattr(self, name)
             if value < 1:

@@ -213,7 +213,8 @@ def quantize_int8(model: Any) -> Any:
         # torch.ao's eager quantization is marked for migration to torchao; it still
         # ships and works in the pinned torch, and needs no extra dependency.
         warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        quantize = torch.ao.quantization.quantize_dynamic
+        return quantize(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
 
 
 def weights_fingerprint(model_dir: Path) -> str:

@@ -111,9 +111,8 @@ class Verifier:
         report_progress("retrieval", 0.1)
         with _timed(timings, "retrieval_ms"):
             jobs = self._retrieve(pending, index)
-        pairs = _pairs_for(jobs, self.config.clause_passages)
         with _timed(timings, "nli_ms"):
-            scores = self._score(pairs, report_progress)
+            scores = self._score_jobs(jobs, report_progress)
         report_progress("verdicts", 0.95)
         with _timed(timings, "verdicts_ms"):
             fresh = self._decide(jobs, scores)
@@ -125,7 +124,7 @@ class Verifier:
         timings["total_ms"] = sum(timings.values())
         logger.info(
             "verification.verify.finished",
-            extra={"claims": len(results), "pairs": len(pairs), "cached": len(cached), **timings},
+            extra={"claims": len(results), "pairs": len(scores), "cached": len(cached), **timings},
         )
         report_progress("done", 1.0)
         return Report(
@@ -189,33 +188,80 @@ class Verifier:
             for claim, claim_hits in zip(claims, hits, strict=True)
         ]
 
-    def _score(self, pairs: Sequence[NliPair], progress: ProgressCallback) -> list[NliScores]:
-        # Sorting once here keeps every chunk's batches similar in length and lets
-        # the progress bar move while a long submission is scored.
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-        chunk = max(1, -(-len(order) // _SCORING_CHUNKS))
-        scores: list[NliScores | None] = [None] * len(pairs)
-        for start in range(0, len(order), chunk):
-            indices = order[start : start + chunk]
-            for i, s in zip(indices, self.scorer.score([pairs[i] for i in indices]), strict=True):
-                scores[i] = s
-            progress("scoring", round(0.15 + 0.8 * min(1.0, (start + chunk) / len(order)), 4))
-        return [s for s in scores if s is not None]
+    def _score_jobs(
+        self, jobs: Sequence[_Job], progress: ProgressCallback
+    ) -> dict[NliPair, NliScores]:
+        """NLI scores of the pairs the verdicts need, in two passes.
 
-    def _decide(self, jobs: Sequence[_Job], scores: Sequence[NliScores]) -> list[ClaimResult]:
-        results = []
-        cursor = 0
+        First each claim against its best ``first_pass_passages`` passages (and
+        its clauses against ``clause_passages``); then the remaining passages,
+        only for claims the first pass left undecided (no entailment or
+        contradiction at ``decisive_probability``). A claim its best passages
+        settle rarely changes with weaker ones, and each skipped pair is CPU time.
+        """
+        first = self.config.first_pass_passages
+        pairs: list[NliPair] = []
         for job in jobs:
-            evidence = []
-            for passage, similarity, rank in job.evidence_passages:
-                quote = best_quote(passage.text, job.claim.text)
-                evidence.append(Evidence(passage, similarity, rank, scores[cursor], quote))
-                cursor += 1
-            clauses = []
-            clause_premises = len(job.evidence_passages[: self.config.clause_passages])
+            premises = [passage.text for passage, _, _ in job.evidence_passages]
+            pairs.extend((premise, job.claim.text) for premise in premises[:first])
             for clause in job.clauses:
-                clause_scores = scores[cursor : cursor + clause_premises]
-                cursor += clause_premises
+                premises_for_clause = premises[: self.config.clause_passages]
+                pairs.extend((premise, clause) for premise in premises_for_clause)
+        scores = self._score(pairs, progress, start=0.15, end=0.75)
+        later: list[NliPair] = []
+        for job in jobs:
+            premises = [passage.text for passage, _, _ in job.evidence_passages]
+            if len(premises) > first and not self._decisive(job, premises[:first], scores):
+                later.extend((premise, job.claim.text) for premise in premises[first:])
+        scores.update(self._score(later, progress, start=0.75, end=0.95))
+        return scores
+
+    def _decisive(
+        self, job: _Job, premises: Sequence[str], scores: dict[NliPair, NliScores]
+    ) -> bool:
+        threshold = self.config.decisive_probability
+        return any(
+            max(scores[(p, job.claim.text)].entailment, scores[(p, job.claim.text)].contradiction)
+            >= threshold
+            for p in premises
+        )
+
+    def _score(
+        self, pairs: Sequence[NliPair], progress: ProgressCallback, *, start: float, end: float
+    ) -> dict[NliPair, NliScores]:
+        unique = sorted(set(pairs), key=lambda pair: (len(pair[0]) + len(pair[1]), pair))
+        if not unique:
+            return {}
+        # Chunks of similar length keep batches tight and let the progress bar
+        # move while a long submission is scored.
+        chunk = max(1, -(-len(unique) // _SCORING_CHUNKS))
+        scores: dict[NliPair, NliScores] = {}
+        for offset in range(0, len(unique), chunk):
+            batch = unique[offset : offset + chunk]
+            scores.update(zip(batch, self.scorer.score(batch), strict=True))
+            done = min(1.0, (offset + chunk) / len(unique))
+            progress("scoring", round(start + (end - start) * done, 4))
+        return scores
+
+    def _decide(self, jobs: Sequence[_Job], scores: dict[NliPair, NliScores]) -> list[ClaimResult]:
+        results = []
+        for job in jobs:
+            evidence = [
+                Evidence(
+                    passage,
+                    similarity,
+                    rank,
+                    scores[(passage.text, job.claim.text)],
+                    best_quote(passage.text, job.claim.text),
+                )
+                for passage, similarity, rank in job.evidence_passages
+                if (passage.text, job.claim.text) in scores
+            ]
+            best = job.evidence_passages[: self.config.clause_passages]
+            clause_premises = [passage.text for passage, _, _ in best]
+            clauses = []
+            for clause in job.clauses:
+                clause_scores = [scores[(premise, clause)] for premise in clause_premises]
                 entailment = max((s.entailment for s in clause_scores), default=0.0)
                 contradiction = max((s.contradiction for s in clause_scores), default=0.0)
                 clauses.append(ClauseScore(clause, entailment, contradiction))
@@ -239,17 +285,6 @@ def worth_scoring(hits: Sequence[RetrievalHit], config: VerifierConfig) -> list[
     return [
         h for i, h in enumerate(hits) if i == 0 or h.similarity >= best - config.evidence_margin
     ]
-
-
-def _pairs_for(jobs: Sequence[_Job], clause_passages: int) -> list[NliPair]:
-    """(premise, hypothesis) pairs in the order `_decide` consumes them."""
-    pairs: list[NliPair] = []
-    for job in jobs:
-        premises = [passage.text for passage, _, _ in job.evidence_passages]
-        pairs.extend((premise, job.claim.text) for premise in premises)
-        for clause in job.clauses:
-            pairs.extend((premise, clause) for premise in premises[:clause_passages])
-    return pairs
 
 
 @contextmanager
