@@ -27,7 +27,9 @@ from verification.training.evaluation import evaluate_rows, flatten_pairs, forma
 class LogitScorer:
     """Plain-transformers NLI logits in (entailment, neutral, contradiction) order."""
 
-    def __init__(self, model_dir: Path, max_length: int = 128, batch_size: int = 64) -> None:
+    def __init__(
+        self, model_dir: Path, max_length: int = 128, batch_size: int = 64, int8: bool = False
+    ) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -36,6 +38,10 @@ class LogitScorer:
         self.model = AutoModelForSequenceClassification.from_pretrained(
             model_dir, local_files_only=True, dtype=torch.float32
         ).eval()
+        if int8:  # exactly what HfNliScorer runs on CPU with cpu_int8
+            from verification.engine.nli import quantize_int8
+
+            self.model = quantize_int8(self.model)
         label2id = {k.lower(): v for k, v in self.model.config.label2id.items()}
         self.order = [label2id[k] for k in ("entailment", "neutral", "contradiction")]
         self.max_length = max_length
@@ -128,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sets", nargs="*", choices=sorted(EVAL_SETS), default=list(EVAL_SETS))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--int8", action="store_true", help="evaluate the int8 CPU model")
     args = parser.parse_args(argv)
 
     import torch
@@ -139,8 +146,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         temperature = (
             json.loads(calibration.read_text())["temperature"] if calibration.exists() else 1.0
         )
-    scorer = LogitScorer(args.model)
-    results: dict[str, object] = {"temperature": temperature}
+    scorer = LogitScorer(args.model, int8=args.int8)
+    results: dict[str, object] = {
+        "temperature": temperature,
+        "format": "int8 (dynamic, linear layers)" if args.int8 else "float32",
+    }
     if not args.skip_speed:
         results["pairs_per_s"] = {t: pairs_per_second(scorer, t) for t in (64, 128)}
         print(f"CPU pairs/s: {results['pairs_per_s']}", flush=True)

@@ -45,8 +45,12 @@ def validation_logits(checkpoint: Path, data_root: Path) -> np.ndarray:
     return logits
 
 
-def export(checkpoint: Path, out: Path, data_root: Path) -> dict:
-    """Write the shipped model directory and return the calibration summary."""
+def export(checkpoint: Path, out: Path, data_root: Path, *, cpu_int8: bool = False) -> dict:
+    """Write the shipped model directory and return the calibration summary.
+
+    ``cpu_int8`` records that CPU inference may quantize the linear layers to
+    int8 (see verification.engine.nli.quantize_int8); pass it only after
+    `evaluate --int8` matched the float32 figures."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -56,6 +60,7 @@ def export(checkpoint: Path, out: Path, data_root: Path) -> dict:
     summary = calibration_summary(logits, labels, temperature)
     summary["fitted_on"] = "validation split carved from the training pool (seeded, group-aware)"
     summary["checkpoint"] = f"{checkpoint.parent.name}/{checkpoint.name}"
+    summary["cpu_int8"] = cpu_int8
 
     model = AutoModelForSequenceClassification.from_pretrained(
         checkpoint, local_files_only=True, dtype=torch.float32
@@ -80,8 +85,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--out", type=Path, default=Path("models/smartnotes-nli-minilm-l6"))
     parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument(
+        "--cpu-int8", action="store_true", help="approve int8 CPU inference (after evaluating it)"
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(export(args.checkpoint, args.out, args.data), indent=2))
+    summary = export(args.checkpoint, args.out, args.data, cpu_int8=args.cpu_int8)
+    print(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":
