@@ -130,7 +130,10 @@ def essay_html(facts: list[str], rng: random.Random, words: int = 1000, claims: 
             sentence = sentence.replace(
                 "at about", rng.choice(["at about", "at around", "at roughly"])
             )
-        sentences.append(f"{sentence[:-1]}, as note {rng.randint(1, 10**6)} says.")
+        # A made-up source name keeps claim texts unique across essays (no cache
+        # hits) without adding a number the number/date check would flag.
+        source = "".join(rng.choices("bcdfghklmnprstvz", k=3)).title() + "son"
+        sentences.append(f"{sentence[:-1]}, as {source} notes.")
     while sum(len(s.split()) for s in sentences) < words:
         sentences.insert(rng.randrange(len(sentences) + 1), rng.choice(FILLER))
     paragraphs = [" ".join(sentences[i : i + 6]) for i in range(0, len(sentences), 6)]
@@ -315,6 +318,7 @@ def _report(rows, model_name, SubmissionJob, VerificationRun, facts: int) -> Non
     }
     engine: dict[str, list[float]] = {}
     claims = []
+    verdicts: dict[str, int] = {}
     for row in rows:
         job = SubmissionJob.objects.get(canvas_submission_id=row["student"] % 10**13)
         run = VerificationRun.objects.get(pk=job.run_id)
@@ -331,6 +335,8 @@ def _report(rows, model_name, SubmissionJob, VerificationRun, facts: int) -> Non
         for name, value in (run.report or {}).get("timings_ms", {}).items():
             engine.setdefault(name, []).append(value)
         claims.append(len((run.report or {}).get("claims", [])))
+        for claim in (run.report or {}).get("claims", []):
+            verdicts[claim["label"]] = verdicts.get(claim["label"], 0) + 1
     totals = [r["total_ms"] for r in rows]
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()}; model: {model_name}")
     print(
@@ -341,6 +347,7 @@ def _report(rows, model_name, SubmissionJob, VerificationRun, facts: int) -> Non
         f"event -> comment over {len(rows)} events: p50 {percentile(totals, 50):.0f} ms, "
         f"p95 {percentile(totals, 95):.0f} ms, max {max(totals):.0f} ms"
     )
+    print(f"verdicts over all essays: {verdicts}")
     print(f"intake ack: p50 {percentile([r['ack_ms'] for r in rows], 50):.1f} ms")
     print("where the time goes (p50 / p95 ms):")
     for name, values in stages.items():

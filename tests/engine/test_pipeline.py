@@ -155,7 +155,7 @@ def test_weaker_passages_are_scored_only_when_the_best_two_leave_the_claim_open(
     from verification.engine.config import VerifierConfig
 
     counting = _CountingScorer(tiny_scorer)
-    config = VerifierConfig(decisive_probability=decisive, first_pass_passages=2)
+    config = VerifierConfig(decisive_probability=decisive, first_pass_passages=2, top_k=4)
     verifier = Verifier(counting, minilm_embedder, config=config)  # type: ignore[arg-type]
     index = build_index(ingest_materials(LIGHT_MATERIALS).passages, minilm_embedder)
     report = verifier.verify("Photosynthesis doesn't work without light.", index)

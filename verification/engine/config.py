@@ -53,7 +53,7 @@ class VerifierConfig:
 
     max_claims: int = 60
     min_claim_words: int = 4
-    top_k: int = 4
+    top_k: int = 3
     support_threshold: float = 0.5
     contradiction_threshold: float = 0.5
     partial_threshold: float = 0.35

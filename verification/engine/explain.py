@@ -7,6 +7,7 @@ confidence and say why, because the NLI model, not a rule, reads the meaning.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,9 +69,15 @@ def best_quote(passage_text: str, claim_text: str) -> str:
         >>> best_quote("Cells divide. Plants need light to grow.", "Light is needed by plants.")
         'Plants need light to grow.'
     """
-    sentences = [s.text for s in split_sentences(passage_text)] or [passage_text]
     claim_tokens = set(tokenize(claim_text))
-    return max(sentences, key=lambda s: len(claim_tokens & set(tokenize(s))))
+    return max(_passage_sentences(passage_text), key=lambda s: len(claim_tokens & s[1]))[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _passage_sentences(passage_text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    # The same passages are quoted for many claims; sentence splitting is the slow part.
+    sentences = [s.text for s in split_sentences(passage_text)] or [passage_text]
+    return tuple((s, frozenset(tokenize(s))) for s in sentences)
 
 
 def split_clauses(claim_text: str) -> list[str]:
