@@ -30,4 +30,6 @@ def test_a_notice_comes_back_as_processing_then_processed(
     job = wait_until(finished, timeout_s=150, what="the job to finish")
     assert job.state == SubmissionJob.State.DONE, job.error_message
     progress = [r["processingProgress"] for r in canvas.reports]
-    assert progress == ["Processing", "Processed"]
+    # "Processing" goes out from its own task at intake; when the worker finishes
+    # the job first, it is rightly skipped (never sent after the final report).
+    assert progress in (["Processing", "Processed"], ["Processed"])
