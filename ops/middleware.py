@@ -14,6 +14,14 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _QUIET_PREFIXES = ("/health/", "/metrics", "/static/")
 
 
+def _loggable_path(request: HttpRequest) -> str:
+    """The path, with URL secrets (route kwargs named ``*token*``) left out."""
+    match = request.resolver_match
+    if match and any("token" in name for name in match.kwargs):
+        return "/" + match.route
+    return request.path
+
+
 class RequestContextMiddleware:
     """Gives every request an id (kept from X-Request-ID when sane), binds it to
     the log context, times the request and logs one line per request."""
@@ -37,7 +45,7 @@ class RequestContextMiddleware:
             logger.info(
                 "http.request",
                 method=request.method,
-                path=request.path,
+                path=_loggable_path(request),
                 status=response.status_code,
                 duration_ms=round(duration_s * 1000, 1),
             )

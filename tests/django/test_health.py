@@ -79,3 +79,14 @@ def test_responses_carry_request_id_and_frame_ancestors(client):
     assert response["X-Request-ID"] == "abc-123"
     assert response["Content-Security-Policy"].startswith("frame-ancestors 'self'")
     assert "X-Frame-Options" not in response
+
+
+def test_request_log_lines_leave_url_secrets_out(client):
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        client.get("/canvas/events/s3cret-path-token/")
+        client.get("/demo/")
+
+    paths = [entry["path"] for entry in logs if entry["event"] == "http.request"]
+    assert paths == ["/canvas/events/<str:secret_token>/", "/demo/"]
