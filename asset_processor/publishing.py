@@ -159,19 +159,29 @@ def _asset_text(asset: Asset, max_bytes: int) -> str | None:
     return text
 
 
+def _send_failed(asset: Asset, code: str, comment: str, alt: str) -> None:
+    """A `Failed` report stamped now; the asset stays retryable."""
+    _send(
+        asset,
+        "Failed",
+        timezone.now(),
+        errorCode=code,
+        comment=comment,
+        indicationColor=COLORS["none"],
+        indicationAlt=alt,
+    )
+
+
 def _no_materials(assets: list[Asset]) -> None:
     """`Failed` now, so SpeedGrader does not show `Processing` for ever; the assets stay
     pending, so a retry after materials are added reports again with a newer timestamp."""
     for asset in assets:
         if asset.status == Asset.Status.PENDING:
-            _send(
+            _send_failed(
                 asset,
-                "Failed",
-                timezone.now(),
-                errorCode="NO_COURSE_MATERIALS",
-                comment="The course has no materials to check claims against yet.",
-                indicationColor=COLORS["none"],
-                indicationAlt="Smart Notes could not check this file: no course materials.",
+                "NO_COURSE_MATERIALS",
+                "The course has no materials to check claims against yet.",
+                "Smart Notes could not check this file: no course materials.",
             )
 
 
@@ -327,14 +337,11 @@ def job_failure_report(*, job_id: int, code: str, message: str) -> None:
     )
     for asset in assets:
         try:
-            _send(
+            _send_failed(
                 asset,
-                "Failed",
-                timezone.now(),
-                errorCode="PROCESSING_FAILED",
-                comment="Smart Notes could not check this submission; an instructor can retry.",
-                indicationColor=COLORS["none"],
-                indicationAlt="Smart Notes could not check this file.",
+                "PROCESSING_FAILED",
+                "Smart Notes could not check this submission; an instructor can retry.",
+                "Smart Notes could not check this file.",
             )
         except CanvasError as exc:
             logger.warning("asset_processor.report.failed", asset_id=asset.pk, error=exc.message)

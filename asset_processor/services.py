@@ -238,14 +238,10 @@ def _job_by_canvas_ids(
     if job is None or job.lti_user_id:
         return job
     lti_ids = {k: key[k] for k in ("lti_assignment_id", "lti_user_id")}
-    try:
-        with transaction.atomic():
-            SubmissionJob.objects.filter(
-                pk=job.pk,
-                lti_user_id="",
-                lti_assignment_id__in=("", lti_ids["lti_assignment_id"]),
-            ).update(**lti_ids)
-    except IntegrityError:  # a notice just took the key: that job is the attempt's
+    from canvas_pipeline.services.jobs import job_lti_ids_set
+
+    # False: a notice just took the key, so that job is the attempt's.
+    if not job_lti_ids_set(job.pk, lti_ids):
         return SubmissionJob.objects.get(**key)
     return job
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -61,6 +61,21 @@ def job_enqueue(job_id: int, *, step: str) -> None:
             logger.warning("canvas.job.enqueue_failed", job_id=job_id, step=step, error=str(exc))
 
     transaction.on_commit(send, robust=True)
+
+
+def job_lti_ids_set(job_id: int, lti_ids: dict[str, str]) -> bool:
+    """Give a job without an LTI user id the attempt's LTI key (Asset Processor
+    notices find jobs by it). False when another job already holds the key."""
+    try:
+        with transaction.atomic():
+            SubmissionJob.objects.filter(
+                pk=job_id,
+                lti_user_id="",
+                lti_assignment_id__in=("", lti_ids["lti_assignment_id"]),
+            ).update(**lti_ids)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _set_state(

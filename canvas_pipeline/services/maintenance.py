@@ -23,7 +23,7 @@ from canvas_pipeline.models import (
 )
 from canvas_pipeline.services.access import with_client
 from canvas_pipeline.services.intake import CHECKED_TYPES, job_get_or_create
-from canvas_pipeline.services.jobs import STALE_RECEIVED_S, job_enqueue
+from canvas_pipeline.services.jobs import STALE_RECEIVED_S, job_enqueue, job_lti_ids_set
 from lti_tool.models import LtiUser
 from verification.models import VerificationRun
 
@@ -270,12 +270,5 @@ def _job_lti_ids_fill(job: SubmissionJob, lti_ids: dict[str, str]) -> None:
     """An older job of the attempt without LTI ids gets them, so a later notice finds it."""
     if job.lti_user_id and job.lti_assignment_id:
         return
-    try:
-        with transaction.atomic():
-            SubmissionJob.objects.filter(
-                pk=job.pk,
-                lti_user_id="",
-                lti_assignment_id__in=("", lti_ids["lti_assignment_id"]),
-            ).update(**lti_ids)
-    except IntegrityError:  # another job holds the key; _job_adopt saw none a moment ago
+    if not job_lti_ids_set(job.pk, lti_ids):  # _job_adopt saw no holder a moment ago
         logger.warning("canvas.reconcile.lti_key_taken", job_id=job.pk)
