@@ -14,6 +14,18 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+# Tests that drive real worker processes or a real browser on a shared 2-core
+# machine get one more try; a rerun is reported ("R" and "rerun" in the summary),
+# and a second failure fails the run.
+RERUN_MARKERS = ("e2e", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(name) for name in RERUN_MARKERS):
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+
+
 def _require_service(variable: str, what: str) -> str:
     value = os.environ.get(variable, "")
     if value:

@@ -40,7 +40,10 @@ def _open(page: Any, lms: Any, persona: str) -> Any:
         frame.locator("h1").first.wait_for(timeout=45_000)
     except PlaywrightTimeoutError as exc:
         where = page.frames[-1].url if len(page.frames) > 1 else "no frame"
-        text = page.frames[-1].evaluate("document.body && document.body.innerText") or ""
+        try:  # bounded: evaluate() would wait forever on a frame stuck mid-navigation
+            text = page.frames[-1].locator("body").inner_text(timeout=5_000)
+        except PlaywrightTimeoutError:
+            text = "(the frame has no body yet)"
         raise AssertionError(f"launch did not land: frame at {where}: {text[:300]!r}") from exc
     return frame
 
