@@ -7,15 +7,25 @@ Every event is a distinct signed submission_created for an enabled course, so ea
 request verifies an RS256 signature, maps the tenant, writes the job and the event
 and enqueues on commit (Redis): the full accepted path, not the cheap ignore path.
 Queued messages are purged at the end.
+
+The default client is Python threads in this process. ``--client wrk`` drives the
+same pre-signed events with wrk (C, ``apt-get install wrk``), which takes a small
+fraction of the CPU a Python client needs, so on a 2-core machine the figure is
+closer to the server's own capacity:
+
+    ... -m canvas_pipeline.bench.intake --client wrk --duration 15 --concurrency 16
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import platform
+import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 import time
@@ -154,6 +164,90 @@ def _load(
     return latencies, statuses, time.perf_counter() - started
 
 
+# wrk runs this in each of its threads: its share of the pre-signed events, one per
+# request, each once; the per-thread status counts are merged in done().
+WRK_SCRIPT = r"""
+local threads, counter = {}, 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  local path, every = args[1], tonumber(args[2])
+  bodies, index, wrapped, statuses = {}, 0, 0, {}
+  local n = 0
+  for line in io.lines(path) do
+    if n % every == id then bodies[#bodies + 1] = line end
+    n = n + 1
+  end
+end
+function request()
+  index = index + 1
+  if index > #bodies then index, wrapped = 1, wrapped + 1 end
+  return wrk.format("POST", "/canvas/events/", {["Content-Type"] = "application/jwt"},
+    bodies[index])
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local merged, wrapped_total = {}, 0
+  for _, t in ipairs(threads) do
+    for status, count in pairs(t:get("statuses")) do
+      merged[tostring(status)] = (merged[tostring(status)] or 0) + count
+    end
+    wrapped_total = wrapped_total + t:get("wrapped")
+  end
+  local parts = {}
+  for status, count in pairs(merged) do
+    parts[#parts + 1] = string.format('"%s": %d', status, count)
+  end
+  io.write(string.format(
+    'WRK {"requests": %d, "duration_s": %.3f, "errors": %d, "wrapped": %d, '
+    .. '"p50": %.2f, "p95": %.2f, "p99": %.2f, "max": %.2f, "statuses": {%s}}\n',
+    summary.requests, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.status + summary.errors.timeout,
+    wrapped_total, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000, table.concat(parts, ", ")))
+end
+"""
+
+
+def _load_wrk(
+    url: str, bodies: list[bytes], concurrency: int, duration_s: int, threads: int
+) -> dict[str, object]:
+    """Closed loop with wrk: `concurrency` connections back to back for `duration_s`."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    folder = Path(tempfile.mkdtemp(prefix="sn-wrk-"))
+    (folder / "events.txt").write_bytes(b"\n".join(bodies) + b"\n")
+    (folder / "intake.lua").write_text(WRK_SCRIPT)
+    completed = subprocess.run(  # noqa: S603 - fixed argv
+        [
+            wrk,
+            f"-t{threads}",
+            f"-c{concurrency}",
+            f"-d{duration_s}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(folder / "intake.lua"),
+            f"{url}/canvas/events/",
+            "--",
+            str(folder / "events.txt"),
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("WRK "))
+    return json.loads(line.removeprefix("WRK "))
+
+
 def main() -> None:
     from canvas_pipeline.bench.common import JwksServer, gunicorn_start, percentile, production_env
 
@@ -164,6 +258,11 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=0.0, help="open loop: events per second (0: closed loop)"
     )
+    parser.add_argument("--client", choices=("python", "wrk"), default="python")
+    parser.add_argument(
+        "--duration", type=int, default=15, help="wrk: seconds of load (default 15)"
+    )
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk: threads (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
     args = parser.parse_args()
@@ -175,14 +274,21 @@ def main() -> None:
     jwks = JwksServer()
     uuid, course_id = _installation(jwks.url)
     run_id = int(time.time()) % 1000
-    bodies = _events(jwks, uuid, course_id, args.warmup + args.events, run_id)
+    # wrk needs more events than it can send in --duration (each is sent once).
+    count = args.events if args.client == "python" else 800 * args.duration
+    bodies = _events(jwks, uuid, course_id, args.warmup + count, run_id)
     log = Path(tempfile.mkdtemp(prefix="sn-bench-")) / "gunicorn.log"
     web, url = gunicorn_start(env, workers=args.workers, threads=args.threads, log=log)
     try:
         _load(url, bodies[: args.warmup], args.concurrency)
-        latencies, statuses, elapsed_s = _load(
-            url, bodies[args.warmup :], args.concurrency, args.rate
-        )
+        if args.client == "wrk":
+            figures = _load_wrk(
+                url, bodies[args.warmup :], args.concurrency, args.duration, args.wrk_threads
+            )
+        else:
+            latencies, statuses, elapsed_s = _load(
+                url, bodies[args.warmup :], args.concurrency, args.rate
+            )
     finally:
         os.killpg(web.pid, signal.SIGTERM)
         web.wait(timeout=30)
@@ -193,11 +299,30 @@ def main() -> None:
 
     stored = SubmissionJob.objects.filter(installation__root_account_uuid=uuid).count()
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, load average {os.getloadavg()}")
+    client = (
+        f"wrk, {args.wrk_threads} thread(s), {args.concurrency} connections"
+        if args.client == "wrk"
+        else f"{args.concurrency} Python threads"
+    )
     print(
         f"server: gunicorn {args.workers} workers x {args.threads} threads (gthread), "
         "SMARTNOTES_ENV=production, "
-        f"PostgreSQL + Redis broker; client: {args.concurrency} threads on the same machine"
+        f"PostgreSQL + Redis broker; client: {client} on the same machine"
     )
+    if args.client == "wrk":
+        rate = figures["requests"] / figures["duration_s"]
+        print(
+            f"events: {figures['requests']} in {figures['duration_s']:.2f} s = {rate:.0f} events/s"
+            f" (closed loop; {figures['errors']} socket errors)"
+        )
+        print(f"statuses: {figures['statuses']}; jobs stored: {stored} (incl. warm-up)")
+        if figures["wrapped"]:
+            print("warning: wrk ran out of distinct events; some were sent twice (duplicates)")
+        print(
+            f"latency ms: p50 {figures['p50']:.1f}  p95 {figures['p95']:.1f}  "
+            f"p99 {figures['p99']:.1f}  max {figures['max']:.1f}"
+        )
+        return
     print(
         f"events: {len(latencies)} in {elapsed_s:.2f} s = {len(latencies) / elapsed_s:.0f} events/s"
     )

@@ -182,3 +182,51 @@ def test_other_submission_types_become_skipped_jobs(client, course, signed_event
 
 def test_get_is_not_allowed(client, course):
     assert client.get(URL).status_code == 405
+
+
+def _job_row(job: SubmissionJob) -> dict:
+    """A job's stored fields, less those that differ between any two jobs."""
+    volatile = {"id", "public_id", "canvas_submission_id", "attempt"} | {
+        "received_at",
+        "state_changed_at",
+    }
+    return {
+        f.attname: getattr(job, f.attname)
+        for f in SubmissionJob._meta.concrete_fields
+        if f.attname not in volatile
+    }
+
+
+@pytest.mark.parametrize("submission_type", ["online_text_entry", "online_url"])
+def test_an_event_job_is_stored_as_the_orm_stores_one(
+    client, course, signed_event, submission_type
+):
+    """On PostgreSQL a new attempt's job and event go in as one statement; the row
+    must be the one the ORM writes (defaults, JSON, timestamps, skipped fields)."""
+    from canvas_pipeline.services.intake import job_get_or_create
+
+    post(client, signed_event(submission_type=submission_type))
+    by_event = SubmissionJob.objects.get()
+    by_orm, _ = job_get_or_create(
+        installation=by_event.installation,
+        canvas_submission_id=SUBMISSION + 1,
+        attempt=2,  # the LTI key (assignment, user, attempt) is unique too
+        course_id=by_event.course_id,
+        assignment_id=by_event.assignment_id,
+        canvas_user_id=by_event.canvas_user_id,
+        lti_assignment_id=by_event.lti_assignment_id,
+        lti_user_id=by_event.lti_user_id,
+        submission_type=submission_type,
+        source=SubmissionJob.Source.EVENT,
+    )
+    by_orm.refresh_from_db()
+
+    event_row, orm_row = _job_row(by_event), _job_row(by_orm)
+    if submission_type != "online_text_entry":  # the skip time is "now" in each
+        assert event_row.pop("finished_at")
+        assert orm_row.pop("finished_at")
+    assert event_row == orm_row
+    assert by_event.public_id != by_orm.public_id
+    assert by_event.received_at <= by_orm.received_at
+    assert by_event.state_changed_at <= by_orm.state_changed_at
+    assert LiveEvent.objects.get().job == by_event
