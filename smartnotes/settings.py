@@ -188,6 +188,8 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
+    # kombu's Redis transport with one publishing client per channel (smartnotes/broker.py).
+    CELERY_BROKER_TRANSPORT = "smartnotes.broker:RedisTransport"
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_S", default=540)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_S", default=600)
 # A worker that has not written a heartbeat for this long counts as gone.

@@ -438,11 +438,18 @@ def _target_get(
         ).first()
         if course is None:
             return None
-        assignment = CanvasAssignment.objects.create(
-            course=course,
-            canvas_assignment_id=assignment_local,
-            lti_assignment_id=lti_ids["lti_assignment_id"],
-        )
+        try:
+            with transaction.atomic():
+                assignment = CanvasAssignment.objects.create(
+                    course=course,
+                    canvas_assignment_id=assignment_local,
+                    lti_assignment_id=lti_ids["lti_assignment_id"],
+                )
+        except IntegrityError:
+            # A concurrent event of the same new assignment created it first.
+            assignment = _assignment_find(installation, course_local, assignment_local, lti_ids)
+            if assignment is None:
+                raise
     target = _Target(
         course_id=assignment.course_id,
         assignment_id=assignment.pk,
