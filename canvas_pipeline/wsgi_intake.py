@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -26,20 +26,11 @@ from django.core import signals
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 
-from ops.metrics import REQUEST_LATENCY_S
+from ops.middleware import request_id_bind, request_record
 
 logger = structlog.get_logger("smartnotes.request")
 
 EVENTS_PATH = re.compile(r"^/canvas/events/(?:(?P<token>[^/]+)/)?$")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_REASONS = {
-    202: "Accepted",
-    400: "Bad Request",
-    401: "Unauthorized",
-    413: "Payload Too Large",
-    500: "Internal Server Error",
-}
-
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -66,10 +57,7 @@ class LiveEventsFastPath:
     def _intake(
         self, request: WSGIRequest, token: str | None, start_response: StartResponse
     ) -> Iterable[bytes]:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        request_id = request_id_bind(request.headers.get("X-Request-ID", ""))
         started = time.perf_counter()
         signals.request_started.send(sender=self.__class__, environ=request.environ)
         try:
@@ -78,19 +66,17 @@ class LiveEventsFastPath:
             # Returns this thread's database connection to the pool, as Django does.
             signals.request_finished.send(sender=self.__class__)
         duration_s = time.perf_counter() - started
-        route = "canvas/events/<str:secret_token>/" if token else "canvas/events/"
-        REQUEST_LATENCY_S.labels("POST", route, status).observe(duration_s)
-        logger.info(
-            "http.request",
+        request_record(
             method="POST",
+            route="canvas/events/<str:secret_token>/" if token else "canvas/events/",
             path=request.path if not token else "/canvas/events/<secret>/",
             status=status,
-            duration_ms=round(duration_s * 1000, 1),
+            duration_s=duration_s,
         )
         structlog.contextvars.clear_contextvars()
         body = json.dumps(payload).encode()
         start_response(
-            f"{status} {_REASONS.get(status, 'Error')}",
+            f"{status} {HTTPStatus(status).phrase}",
             [
                 ("Content-Type", "application/json"),
                 ("Content-Length", str(len(body))),

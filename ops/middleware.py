@@ -14,6 +14,28 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _QUIET_PREFIXES = ("/health/", "/metrics", "/static/")
 
 
+def request_id_bind(incoming: str) -> str:
+    """This request's id (the caller's X-Request-ID when sane, else a new one),
+    bound to the log context for the rest of the request."""
+    request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    return request_id
+
+
+def request_record(*, method: str, route: str, path: str, status: int, duration_s: float) -> None:
+    """The latency metric and one log line (none for health, metrics and static files)."""
+    REQUEST_LATENCY_S.labels(method, route, status).observe(duration_s)
+    if not path.startswith(_QUIET_PREFIXES):
+        logger.info(
+            "http.request",
+            method=method,
+            path=path,
+            status=status,
+            duration_ms=round(duration_s * 1000, 1),
+        )
+
+
 def _loggable_path(request: HttpRequest) -> str:
     """The path, with URL secrets (route kwargs named ``*token*``) left out."""
     match = request.resolver_match
@@ -30,25 +52,19 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        request_id = request_id_bind(request.headers.get("X-Request-ID", ""))
         started = time.perf_counter()
         response = self.get_response(request)
         duration_s = time.perf_counter() - started
         match = request.resolver_match
-        route = match.route if match else "unmatched"
-        REQUEST_LATENCY_S.labels(request.method, route, response.status_code).observe(duration_s)
+        request_record(
+            method=str(request.method),
+            route=match.route if match else "unmatched",
+            path=_loggable_path(request),
+            status=response.status_code,
+            duration_s=duration_s,
+        )
         response["X-Request-ID"] = request_id
-        if not request.path.startswith(_QUIET_PREFIXES):
-            logger.info(
-                "http.request",
-                method=request.method,
-                path=_loggable_path(request),
-                status=response.status_code,
-                duration_ms=round(duration_s * 1000, 1),
-            )
         structlog.contextvars.clear_contextvars()
         return response
 

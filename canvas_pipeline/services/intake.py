@@ -39,7 +39,7 @@ from canvas_pipeline.models import (
     SubmissionJob,
 )
 from canvas_pipeline.services.jobs import job_enqueue
-from canvas_pipeline.services.row_insert import row_columns_params
+from canvas_pipeline.services.row_insert import row_columns, row_params
 
 logger = structlog.get_logger(__name__)
 
@@ -279,7 +279,8 @@ def _persist(
     if isinstance(plan, IntakeResult):
         return plan
     event = _event_row(installation, payload, metadata, plan, is_signed=is_signed)
-    if connection.vendor == "postgresql":
+    one_statement = connection.vendor == "postgresql"
+    if one_statement:
         job = _persist_new_attempt(plan, event)
         if job is not None:
             job_id, state = job
@@ -289,9 +290,8 @@ def _persist(
     for attempt in range(3):
         try:
             with transaction.atomic():
-                # On PostgreSQL the one-statement insert has just found the job.
-                look_first = attempt > 0 or connection.vendor == "postgresql"
-                return _persist_once(plan, event, look_first=look_first)
+                # After the one-statement insert, the attempt's job is known to exist.
+                return _persist_once(plan, event, look_first=attempt > 0 or one_statement)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -365,21 +365,27 @@ def _persist_new_attempt(plan: _Plan, event: dict[str, Any]) -> tuple[int, str] 
     The ORM would take four round trips (BEGIN, two INSERTs, COMMIT) and about
     twice the CPU; a single statement is atomic on its own."""
     db = connections[DEFAULT_DB_ALIAS]
-    job_columns, job_params = row_columns_params(
-        SubmissionJob, {**plan.unique, **plan.lti_ids, **plan.job_fields}, db
-    )
-    event_columns, event_params = row_columns_params(LiveEvent, event, db, leave_out=("job",))
-    sql = _new_attempt_sql(tuple(job_columns), tuple(event_columns))
+    job = {**plan.unique, **plan.lti_ids, **plan.job_fields}
+    params = [
+        *row_params(SubmissionJob, job, db),
+        *row_params(LiveEvent, event, db, leave_out=_EVENT_JOB),
+    ]
     with db.cursor() as cursor:
-        cursor.execute(sql, [*job_params, *event_params])
+        cursor.execute(_new_attempt_sql(), params)
         row = cursor.fetchone()
     return (int(row[0]), str(row[1])) if row else None
 
 
+_EVENT_JOB = ("job",)  # the event's job id comes from the job insert
+
+
 @functools.cache
-def _new_attempt_sql(job_columns: tuple[str, ...], event_columns: tuple[str, ...]) -> str:
-    """Only quoted model identifiers are formatted in; every value is a parameter."""
+def _new_attempt_sql() -> str:
+    """Built once: only quoted model identifiers are formatted in; every value is a
+    parameter (row_params, in row_columns' order)."""
     quote = connection.ops.quote_name
+    job_columns = row_columns(SubmissionJob, connection)
+    event_columns = row_columns(LiveEvent, connection, leave_out=_EVENT_JOB)
     job_table, event_table = SubmissionJob._meta.db_table, LiveEvent._meta.db_table
     job_values = ", ".join(["%s"] * len(job_columns))
     event_values = ", ".join(["%s"] * len(event_columns))
