@@ -16,6 +16,14 @@ worker_class = "gthread"
 # (DATABASE_POOL_MAX_SIZE, default 10), so keep threads at or below it.
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 backlog = 2048
+# One listening socket per worker (SO_REUSEPORT; gunicorn >= 23 opens them in each
+# worker): the kernel spreads new connections evenly over the workers. With one
+# shared socket, whichever worker wins accept() keeps each keep-alive connection,
+# and a steady sender such as Canvas Live Events often lands 3/4 of its
+# connections on one worker, whose single GIL then queues them while the other
+# worker idles (docs/benchmarks-pipeline.md). Cost: connections still waiting in
+# a dying worker's queue are reset, and the client retries.
+reuse_port = True
 keepalive = 5
 timeout = 60
 graceful_timeout = 30

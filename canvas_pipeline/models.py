@@ -230,7 +230,8 @@ class SubmissionJob(models.Model):
 
 
 class LiveEvent(models.Model):
-    """A relevant Live Event as received; irrelevant ones are never stored."""
+    """A relevant Live Event as received, less the essay HTML (its length is kept:
+    the job fetches the submission itself); irrelevant events are never stored."""
 
     installation = models.ForeignKey(
         CanvasInstallation, on_delete=models.CASCADE, related_name="events"

@@ -56,6 +56,22 @@ def test_a_signed_submission_event_creates_one_job_and_enqueues_it(
     assert enqueued(callbacks) == 1
 
 
+def test_the_stored_event_keeps_everything_but_the_essay(client, course, signed_event):
+    """The job fetches the submission itself; the event log holds no copy of the
+    student's writing, only its length."""
+    essay = "<p>Photosynthesis makes oxygen.</p>"
+    post(client, signed_event(body=essay))
+
+    stored = LiveEvent.objects.get().payload
+    sent = event_payload(body=essay)
+    assert "Photosynthesis" not in json.dumps(stored)
+    assert stored["body"]["body_chars"] == len(essay)
+    assert {k: v for k, v in stored["body"].items() if k != "body_chars"} == {
+        k: v for k, v in sent["body"].items() if k not in ("body", "submitted_at")
+    } | {"submitted_at": stored["body"]["submitted_at"]}
+    assert stored["metadata"]["context_id"] == sent["metadata"]["context_id"]
+
+
 def test_repeated_deliveries_collapse_onto_one_job_and_one_event(
     client, course, signed_event, django_capture_on_commit_callbacks
 ):
