@@ -23,7 +23,7 @@ backlog = 2048
 # connections on one worker, whose single GIL then queues them while the other
 # worker idles (docs/benchmarks-pipeline.md). Cost: connections still waiting in
 # a dying worker's queue are reset, and the client retries.
-reuse_port = True
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 keepalive = 5
 timeout = 60
 graceful_timeout = 30

@@ -83,3 +83,10 @@ def reconcile() -> int:
     from canvas_pipeline.services import maintenance
 
     return maintenance.reconcile()
+
+
+@shared_task(name="canvas_pipeline.events_prune")
+def events_prune() -> int:
+    from canvas_pipeline.services import maintenance
+
+    return maintenance.events_prune()

@@ -62,6 +62,12 @@ app.conf.update(
             "schedule": crontab(hour=3, minute=17),
             "options": {"expires": 3600},
         },
+        # Nightly: stored events past CANVAS_EVENT_RETENTION_DAYS.
+        "canvas-pipeline-events-prune": {
+            "task": "canvas_pipeline.events_prune",
+            "schedule": crontab(hour=3, minute=47),
+            "options": {"expires": 3600},
+        },
     },
 )
 app.autodiscover_tasks()

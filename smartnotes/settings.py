@@ -128,6 +128,13 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
         "timeout": env.float("DATABASE_POOL_TIMEOUT_S", default=10.0),
     }
     _db["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT_S", default=5)
+    # Django's own cursors bind client-side and never prepare; this lets the one
+    # statement that asks for it (Live Events intake) be prepared once per pooled
+    # connection. Behind PgBouncer in transaction mode set DATABASE_PREPARE=0
+    # (or use PgBouncer >= 1.21 with max_prepared_statements).
+    _db["OPTIONS"]["prepare_threshold"] = (
+        5 if env.bool("DATABASE_PREPARE", default=True) else None
+    )
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     if IS_PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
@@ -264,6 +271,14 @@ SMARTNOTES_FIELD_ENCRYPTION_KEY = env.str("SMARTNOTES_FIELD_ENCRYPTION_KEY", def
 CANVAS_EVENT_MAX_BYTES = env.int("CANVAS_EVENT_MAX_BYTES", default=64 * 1024)
 # Events whose event_time is older than this are ignored (Canvas retries for ~20 min).
 CANVAS_EVENT_MAX_AGE_S = env.int("CANVAS_EVENT_MAX_AGE_S", default=6 * 3600)
+# Stored events are deleted nightly after this many days. Jobs are kept: a late
+# duplicate of an attempt meets the attempt's job, not its event.
+CANVAS_EVENT_RETENTION_DAYS = env.int("CANVAS_EVENT_RETENTION_DAYS", default=30)
+if CANVAS_EVENT_RETENTION_DAYS * 86400 <= CANVAS_EVENT_MAX_AGE_S:
+    raise ImproperlyConfigured(
+        "CANVAS_EVENT_RETENTION_DAYS must outlast CANVAS_EVENT_MAX_AGE_S, or an event "
+        "could be pruned while its retries are still accepted"
+    )
 # Live Events JWKS used when an installation sets none (Canvas Data Services shows it).
 # https://canvas.instructure.com/doc/api/file.data_service_introduction.html
 CANVAS_LIVE_EVENTS_JWKS_URL = env.str("CANVAS_LIVE_EVENTS_JWKS_URL", default="")

@@ -1,5 +1,6 @@
-"""Periodic safety nets: the stale-job sweeper (every minute) and the nightly
-reconciliation that finds attempts whose event never arrived."""
+"""Periodic safety nets: the stale-job sweeper (every minute), the nightly
+reconciliation that finds attempts whose event never arrived, and the nightly
+prune of stored events past their retention."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from canvas_pipeline.ids import canvas_id_relative
 from canvas_pipeline.models import (
     CanvasAssignment,
     CanvasCourse,
+    LiveEvent,
     SubmissionJob,
 )
 from canvas_pipeline.services.access import with_client
@@ -59,6 +61,32 @@ def jobs_requeue_stale(*, received_older_than_s: float = STALE_RECEIVED_S) -> in
     if sent:
         logger.info("canvas.jobs.requeued", count=sent)
     return sent
+
+
+EVENTS_PRUNE_BATCH = 5000
+
+
+def events_prune(*, older_than_days: int | None = None) -> int:
+    """Delete stored Live Events older than the retention, in short batches.
+
+    Their jobs stay, so a late duplicate of a pruned event still finds its
+    attempt's job; events this old are refused as expired anyway."""
+    days = settings.CANVAS_EVENT_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted = 0
+    while True:
+        # A batch at a time keeps each DELETE's locks and WAL short at any backlog.
+        ids = list(
+            LiveEvent.objects.filter(received_at__lt=cutoff).values_list("id", flat=True)[
+                :EVENTS_PRUNE_BATCH
+            ]
+        )
+        if not ids:
+            break
+        deleted += LiveEvent.objects.filter(id__in=ids).delete()[0]
+    if deleted:
+        logger.info("canvas.events.pruned", count=deleted, older_than_days=days)
+    return deleted
 
 
 def reconcile(*, lookback_h: int | None = None) -> int:

@@ -246,3 +246,31 @@ def test_an_event_job_is_stored_as_the_orm_stores_one(
     assert by_event.received_at <= by_orm.received_at
     assert by_event.state_changed_at <= by_orm.state_changed_at
     assert LiveEvent.objects.get().job == by_event
+
+
+def test_old_events_are_pruned_but_a_late_duplicate_still_finds_its_job(
+    client, course, signed_event, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from canvas_pipeline.services.maintenance import events_prune
+
+    old_body, new_body = signed_event(), signed_event(submission_id=str(SUBMISSION + 7))
+    post(client, old_body)
+    post(client, new_body)
+    old = LiveEvent.objects.get(job__canvas_submission_id=SUBMISSION)
+    LiveEvent.objects.filter(pk=old.pk).update(
+        received_at=timezone.now() - timedelta(days=settings.CANVAS_EVENT_RETENTION_DAYS + 1)
+    )
+
+    assert events_prune() == 1
+    assert events_prune() == 0
+    assert list(LiveEvent.objects.values_list("job__canvas_submission_id", flat=True)) == [
+        SUBMISSION + 7
+    ]
+    assert SubmissionJob.objects.count() == 2  # jobs are kept
+    # Canvas redelivers the pruned event: still the same attempt's job, not a new one.
+    assert post(client, old_body).json()["status"] == "duplicate"
+    assert SubmissionJob.objects.count() == 2
