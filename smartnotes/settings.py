@@ -132,9 +132,7 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     # statement that asks for it (Live Events intake) be prepared once per pooled
     # connection. Behind PgBouncer in transaction mode set DATABASE_PREPARE=0
     # (or use PgBouncer >= 1.21 with max_prepared_statements).
-    _db["OPTIONS"]["prepare_threshold"] = (
-        5 if env.bool("DATABASE_PREPARE", default=True) else None
-    )
+    _db["OPTIONS"]["prepare_threshold"] = 5 if env.bool("DATABASE_PREPARE", default=True) else None
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     if IS_PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
