@@ -274,8 +274,8 @@ CANVAS_EVENT_MAX_AGE_S = env.int("CANVAS_EVENT_MAX_AGE_S", default=6 * 3600)
 CANVAS_EVENT_RETENTION_DAYS = env.int("CANVAS_EVENT_RETENTION_DAYS", default=30)
 if CANVAS_EVENT_RETENTION_DAYS * 86400 <= CANVAS_EVENT_MAX_AGE_S:
     raise ImproperlyConfigured(
-        "CANVAS_EVENT_RETENTION_DAYS must outlast CANVAS_EVENT_MAX_AGE_S, or an event "
-        "could be pruned while its retries are still accepted"
+        "CANVAS_EVENT_RETENTION_DAYS must outlast CANVAS_EVENT_MAX_AGE_S: an event is "
+        "kept at least as long as its retries are accepted"
     )
 # Live Events JWKS used when an installation sets none (Canvas Data Services shows it).
 # https://canvas.instructure.com/doc/api/file.data_service_introduction.html

@@ -387,10 +387,12 @@ def _persist_new_attempt(plan: _Plan, event: dict[str, Any]) -> tuple[int, str] 
         *row_params(LiveEvent, event, db, leave_out=_EVENT_JOB),
     ]
     db.ensure_connection()
-    # Server-side binding, prepared once per pooled connection: PostgreSQL skips
-    # parsing and planning the statement, and the ~4 KB payload travels as a
-    # parameter instead of being quoted into the SQL (Django's cursors bind
-    # client-side). Errors still come out as django.db exceptions.
+    # Server-side binding, prepared once per pooled connection (settings set
+    # prepare_threshold; Django leaves preparation off otherwise): PostgreSQL skips
+    # parsing and planning the 33-column statement, and the values travel as
+    # parameters instead of being quoted into the SQL as Django's client-side
+    # cursors do (~0.25 ms less PostgreSQL CPU an event). Errors still come out as
+    # django.db exceptions.
     with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         cursor.execute(_new_attempt_sql(), params, prepare=True)
         row = cursor.fetchone()
