@@ -22,7 +22,7 @@ backlog = 2048
 # and a steady sender such as Canvas Live Events often lands 3/4 of its
 # connections on one worker, whose single GIL then queues them while the other
 # worker idles (docs/benchmarks-pipeline.md). Cost: connections still waiting in
-# a dying worker's queue are reset, and the client retries.
+# a dying worker's queue are reset, and the client retries. TCP only (on_starting).
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 keepalive = 5
 timeout = 60
@@ -31,3 +31,9 @@ graceful_timeout = 30
 # gunicorn's own access log stays off.
 accesslog = None
 errorlog = "-"
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Per-worker Unix sockets would each replace the last one's file: share one."""
+    if any(isinstance(address, str) for address in server.cfg.address):
+        server.cfg.set("reuse_port", False)
