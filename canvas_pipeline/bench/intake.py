@@ -119,24 +119,18 @@ def _events(jwks, uuid: str, course_id: int, count: int, run_id: int) -> list[by
 
 
 def _load(
-    url: str,
-    bodies: list[bytes],
-    concurrency: int,
-    rate: float = 0.0,
-    *,
-    started: float | None = None,
-    share: tuple[int, int] = (0, 1),
+    url: str, bodies: list[bytes], concurrency: int, rate: float = 0.0
 ) -> tuple[list[float], dict[int, int], float]:
     """Closed loop (`concurrency` clients back to back) or, with `rate`, open loop:
     request i is due at start + i/rate and its latency counts from that due time,
     so a server falling behind shows up in the latency (no coordinated omission).
-    `share` (k, n) sends requests k, k+n, ... (one of n client processes)."""
+    The threads' GIL can delay a due request; ``_load_asyncio`` does not."""
     host, port = url.removeprefix("http://").split(":")
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
-    cursor = iter(range(share[0], len(bodies), share[1]))
-    started = time.perf_counter() if started is None else started
+    cursor = iter(range(len(bodies)))
+    started = time.perf_counter()
 
     def client() -> None:
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -248,37 +242,6 @@ def _load_asyncio(
     return latencies, statuses, elapsed_s
 
 
-_SHARED_BODIES: list[bytes] = []
-
-
-def _load_share(args: tuple[str, int, float, float, int, int]) -> tuple[list[float], dict, float]:
-    url, concurrency, rate, started, k, n = args
-    return _load(url, _SHARED_BODIES, concurrency, rate, started=started, share=(k, n))
-
-
-def _load_processes(
-    url: str, bodies: list[bytes], concurrency: int, rate: float, processes: int
-) -> tuple[list[float], dict[int, int], float]:
-    """The open loop split over forked client processes (one schedule, one clock),
-    so one process's GIL does not delay requests that are due."""
-    import multiprocessing
-
-    _SHARED_BODIES[:] = bodies  # inherited by the forked children, not pickled
-    started = time.perf_counter() + 1.0
-    shares = [
-        (url, max(1, concurrency // processes), rate, started, k, processes)
-        for k in range(processes)
-    ]
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        results = pool.map(_load_share, shares)
-    latencies = [x for result in results for x in result[0]]
-    statuses: dict[int, int] = {}
-    for result in results:
-        for status, count in result[1].items():
-            statuses[status] = statuses.get(status, 0) + count
-    return latencies, statuses, time.perf_counter() - started
-
-
 # wrk runs this in each of its threads: its share of the pre-signed events, one per
 # request, each once; the per-thread status counts are merged in done().
 WRK_SCRIPT = r"""
@@ -375,9 +338,6 @@ def main() -> None:
     )
     parser.add_argument("--client", choices=("python", "asyncio", "wrk"), default="python")
     parser.add_argument(
-        "--client-processes", type=int, default=1, help="open loop: client processes (default 1)"
-    )
-    parser.add_argument(
         "--duration", type=int, default=15, help="wrk: seconds of load (default 15)"
     )
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk: threads (default 1)")
@@ -414,10 +374,6 @@ def main() -> None:
             latencies, statuses, elapsed_s = _load_asyncio(
                 url, bodies[args.warmup :], args.concurrency, args.rate
             )
-        elif args.rate and args.client_processes > 1:
-            latencies, statuses, elapsed_s = _load_processes(
-                url, bodies[args.warmup :], args.concurrency, args.rate, args.client_processes
-            )
         else:
             latencies, statuses, elapsed_s = _load(
                 url, bodies[args.warmup :], args.concurrency, args.rate
@@ -432,13 +388,12 @@ def main() -> None:
 
     stored = SubmissionJob.objects.filter(installation__root_account_uuid=uuid).count()
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, load average {os.getloadavg()}")
-    client = (
-        f"wrk, {args.wrk_threads} thread(s), {args.concurrency} connections"
-        if args.client == "wrk"
-        else f"asyncio, {args.concurrency} connections, open loop at {args.rate:g}/s"
-        if args.client == "asyncio"
-        else f"{args.concurrency} Python threads"
-    )
+    loop = f"open loop at {args.rate:g}/s" if args.rate else "closed loop"
+    client = {
+        "wrk": f"wrk, {args.wrk_threads} thread(s), {args.concurrency} connections, closed loop",
+        "asyncio": f"asyncio, {args.concurrency} connections, {loop}",
+        "python": f"{args.concurrency} Python threads, {loop}",
+    }[args.client]
     print(
         f"server: gunicorn {args.workers} workers x {args.threads} threads (gthread), "
         f"SMARTNOTES_ENV=production, LOG_LEVEL={args.log_level}, "

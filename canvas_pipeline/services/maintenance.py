@@ -66,12 +66,13 @@ def jobs_requeue_stale(*, received_older_than_s: float = STALE_RECEIVED_S) -> in
 EVENTS_PRUNE_BATCH = 5000
 
 
-def events_prune(*, older_than_days: int | None = None) -> int:
-    """Delete stored Live Events older than the retention, in short batches.
+def events_prune() -> int:
+    """Delete stored Live Events older than CANVAS_EVENT_RETENTION_DAYS, in short
+    batches.
 
     Their jobs stay, so a late duplicate of a pruned event still finds its
     attempt's job; events this old are refused as expired anyway."""
-    days = settings.CANVAS_EVENT_RETENTION_DAYS if older_than_days is None else older_than_days
+    days = settings.CANVAS_EVENT_RETENTION_DAYS
     cutoff = timezone.now() - timedelta(days=days)
     deleted = 0
     while True:
