@@ -213,6 +213,11 @@ SMARTNOTES_NLI_DEVICE = env.str("SMARTNOTES_NLI_DEVICE", default="auto")
 SMARTNOTES_NLI_CPU_INT8 = env.str("SMARTNOTES_NLI_CPU_INT8", default="auto")
 if SMARTNOTES_NLI_CPU_INT8 not in {"auto", "on", "off"}:
     raise ImproperlyConfigured("SMARTNOTES_NLI_CPU_INT8 must be auto, on or off")
+# CPU inference precision: "auto" = bfloat16 where the CPU has native bf16
+# instructions (AVX-512 BF16 / AMX), else float32. See docs/benchmarks-quality.md.
+SMARTNOTES_NLI_CPU_DTYPE = env.str("SMARTNOTES_NLI_CPU_DTYPE", default="auto")
+if SMARTNOTES_NLI_CPU_DTYPE not in {"auto", "bf16", "fp32"}:
+    raise ImproperlyConfigured("SMARTNOTES_NLI_CPU_DTYPE must be auto, bf16 or fp32")
 SMARTNOTES_MAX_CLAIMS = env.int("SMARTNOTES_MAX_CLAIMS", default=60)
 SMARTNOTES_CLAIM_CACHE_TTL_S = env.int("SMARTNOTES_CLAIM_CACHE_TTL_S", default=7 * 24 * 3600)
 SMARTNOTES_UPLOAD_MAX_BYTES = env.int("SMARTNOTES_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)

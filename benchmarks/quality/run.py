@@ -207,15 +207,21 @@ def format_table(by_family: dict[str, dict], overall: dict) -> str:
     return "\n".join(rows)
 
 
-def build_verifier(model: Path, device: str):
-    """The engine exactly as the product builds it, without the Django cache."""
-    from verification.engine import HfNliScorer, SentenceTransformerEmbedder, Verifier
+def build_verifier(model: Path, device: str, cpu_dtype: str = "auto", decision: bool = True):
+    """The engine exactly as the product builds it (NLI model, its fitted decision,
+    embedder), without the Django cache."""
+    from verification.engine import (
+        HfNliScorer,
+        SentenceTransformerEmbedder,
+        Verifier,
+        load_decision,
+    )
 
-    scorer = HfNliScorer(model, device=device)
+    scorer = HfNliScorer(model, device=device, cpu_dtype=cpu_dtype)  # type: ignore[arg-type]
     embedder = SentenceTransformerEmbedder(
         device="cuda" if scorer.device.startswith("cuda") else "cpu"
     )
-    return Verifier(scorer, embedder)
+    return Verifier(scorer, embedder, decision=load_decision(model) if decision else None)
 
 
 def run(
@@ -226,6 +232,7 @@ def run(
     seed: int = 13,
     model: Path = DEFAULT_MODEL,
     device: str = "auto",
+    cpu_dtype: str = "auto",
     families: Sequence[str] = (),
     verifier=None,
 ) -> tuple[dict[str, dict], dict, list[Record]]:
@@ -239,7 +246,7 @@ def run(
             k: rng.sample(v, min(len(v), QUICK_PACKS.get(k, 3))) if v else v
             for k, v in packs.items()
         }
-    verifier = verifier or build_verifier(model, device)
+    verifier = verifier or build_verifier(model, device, cpu_dtype)
     by_family: dict[str, dict] = {}
     everything: list[Record] = []
     seconds_total = 0.0
@@ -264,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--cpu-dtype", choices=["auto", "bf16", "fp32"], default="auto")
     parser.add_argument("--family", action="append", default=[], help="only these families")
     parser.add_argument("--records", type=Path, help="write every claim's record (JSONL)")
     parser.add_argument("--json", type=Path, help="write the summary (JSON)")
@@ -277,10 +285,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         seed=args.seed,
         model=args.model,
         device=args.device,
+        cpu_dtype=args.cpu_dtype,
         families=args.family,
     )
     mode = "quick" if args.quick else "full"
-    print(f"Verdict quality, {args.side} side, {mode} mode, model {args.model.name}")
+    print(
+        f"Verdict quality, {args.side} side, {mode} mode, model {args.model.name}, "
+        f"CPU dtype {args.cpu_dtype}"
+    )
     print(format_table(by_family, overall))
     print(
         f"\n{overall['claims']} claims, {overall.get('claims_per_s', 0):.2f} claims/s "
