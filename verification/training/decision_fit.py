@@ -2,7 +2,7 @@
 
     python -m verification.training.decision_fit --model models/smartnotes-nli-minilm-l6
 
-Runs the tuning-side course packs (``benchmarks.quality``: the decision share
+Runs the tuning-side course packs (``bench.quality``: the decision share
 of the FM2 / WiCE tuning halves and of Citation-Integrity train, which the NLI
 model never trained on, plus off-topic packs made of them) through the whole
 engine, records each claim's decision features, fits a multinomial logistic
@@ -50,8 +50,8 @@ class RecordingDecision:
 
 def collect(model: Path, data: Path, seed: int = 13) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Features and gold labels of every tuning-side claim the engine checked."""
-    from benchmarks.quality.packs import build_packs
-    from benchmarks.quality.run import build_verifier
+    from bench.quality.packs import build_packs
+    from bench.quality.run import build_verifier
     from verification.engine import MaterialFile, ingest_materials
 
     verifier = build_verifier(model, "auto")
@@ -72,14 +72,27 @@ def collect(model: Path, data: Path, seed: int = 13) -> tuple[np.ndarray, np.nda
     return np.asarray(rows, dtype=np.float64), np.asarray(labels), families
 
 
+def family_weights(families: Sequence[str]) -> np.ndarray:
+    """Sample weights giving every pack family the same total weight (mean 1)."""
+    counts = {f: families.count(f) for f in set(families)}
+    weights = np.asarray([1.0 / counts[f] for f in families])
+    return weights * len(families) / weights.sum()
+
+
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 3000, lr: float = 0.5
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1e-2,
+    steps: int = 3000,
+    lr: float = 0.5,
+    sample_weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """Multinomial logistic regression by full-batch gradient descent (Nesterov).
 
     The bias column (feature 0) is not penalised. Returns weights (labels x features).
     """
     n, d = x.shape
+    sw = np.ones(n) if sample_weight is None else sample_weight
     k = len(LABELS)
     onehot = np.eye(k)[y]
     w = np.zeros((k, d))
@@ -92,7 +105,7 @@ def fit_logistic(
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
-        grad = (probs - onehot).T @ x / n + l2 * ahead * penalty
+        grad = ((probs - onehot) * sw[:, None]).T @ x / n + l2 * ahead * penalty
         velocity = 0.9 * velocity - lr * grad
         w = w + velocity
     return w
@@ -100,7 +113,7 @@ def fit_logistic(
 
 def evaluate(model: DecisionModel, x: np.ndarray, y: np.ndarray, anchors: np.ndarray) -> dict:
     """Macro-F1, false-contradiction rate, contradicted precision and ECE of a decision."""
-    from benchmarks.quality.run import expected_calibration_error
+    from bench.quality.run import expected_calibration_error
 
     predicted, confidences = [], []
     for row, anchor in zip(x, anchors, strict=True):
@@ -185,13 +198,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.features and args.features.exists():
         saved = np.load(args.features)
-        x, y = saved["x"], saved["y"]
+        x, y, families = saved["x"], saved["y"], [str(f) for f in saved["families"]]
     else:
-        x, y, _ = collect(args.model, args.data)
+        x, y, families = collect(args.model, args.data)
         if args.features:
             args.features.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(args.features, x=x, y=y)
-    weights = fit_logistic(x, y, args.l2)
+            np.savez(args.features, x=x, y=y, families=np.asarray(families))
+    # Citation-Integrity has most tuning claims; no one family should set the weights.
+    weights = fit_logistic(x, y, args.l2, sample_weight=family_weights(families))
     model, figures = choose(
         weights,
         x,
@@ -206,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         contradiction_floor=model.contradiction_floor,
         min_contradiction_anchor=model.min_contradiction_anchor,
         fitted_on=(
-            f"benchmarks.quality tuning side, {len(y)} claims {counts}; l2={args.l2}; "
+            f"bench.quality tuning side, {len(y)} claims {counts}; l2={args.l2}; "
             f"tuning figures {json.dumps({k: round(v, 3) for k, v in figures.items()})}"
         ),
     )

@@ -1,7 +1,7 @@
 """Which claims of the tuning sets may train the NLI model and which fit the verdict decision.
 
 ``shared/data/README.md`` allows a committed, seeded half of FM2 dev and WiCE
-dev (``benchmarks/quality/tuning_split.json``) and Citation-Integrity train for
+dev (``bench/quality/tuning_split.json``) and Citation-Integrity train for
 training and tuning. Those claims are split once more, by a hash of their id:
 60 % train the NLI model, 40 % fit the claim-level verdict decision. A decision
 fitted on claims the model trained on would learn to trust scores that are
@@ -14,7 +14,7 @@ import hashlib
 import json
 from pathlib import Path
 
-SPLIT_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "quality" / "tuning_split.json"
+SPLIT_FILE = Path(__file__).resolve().parents[2] / "bench" / "quality" / "tuning_split.json"
 DECISION_SHARE = 0.4
 
 

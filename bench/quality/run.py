@@ -1,9 +1,9 @@
 """Product-level verdict quality: course packs through the whole engine, as ``verify`` runs it.
 
-    python -m benchmarks.quality --quick            # a few minutes on 2 CPU cores
-    python -m benchmarks.quality                    # every evaluation claim
-    python -m benchmarks.quality --side tune        # the tuning side (fitting, sweeps)
-    python -m benchmarks.quality --model PATH --records var/bench/records.jsonl
+    python -m bench.quality --quick            # a few minutes on 2 CPU cores
+    python -m bench.quality                    # every evaluation claim
+    python -m bench.quality --side tune        # the tuning side (fitting, sweeps)
+    python -m bench.quality --model PATH --records var/bench/records.jsonl
 
 Each pack's materials are ingested, indexed and checked exactly as
 ``manage.py verify`` does (``ingest_materials`` -> ``Verifier.index`` ->
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.quality.packs import Pack, build_packs
+from bench.quality.packs import Pack, build_packs
 from verification.engine import MaterialFile, ingest_materials
 from verification.engine.types import (
     VERDICT_LABELS,

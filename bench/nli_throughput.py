@@ -1,7 +1,7 @@
 """NLI pairs/s at a fixed pair length through the scorer, float32 and bfloat16 side by side.
 
-    python -m benchmarks.nli_throughput                  # 128 tokens, batch 64, 2 threads
-    python -m benchmarks.nli_throughput --tokens 64 --rounds 5
+    python -m bench.nli_throughput                  # 128 tokens, batch 64, 2 threads
+    python -m bench.nli_throughput --tokens 64 --rounds 5
 
 Each round times every precision once, in turn, so a noisy shared machine
 slows both alike; the median of the rounds is printed.

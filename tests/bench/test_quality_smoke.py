@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.quality import packs
-from benchmarks.quality.run import DEFAULT_DATA, format_table, run, summarise
+from bench.quality import packs
+from bench.quality.run import DEFAULT_DATA, format_table, run, summarise
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_DATA / "fm2" / "dev.jsonl").exists(), reason=f"no shared data at {DEFAULT_DATA}"
@@ -47,7 +47,7 @@ def test_handwritten_packs_run_through_the_whole_engine() -> None:
 
 
 def test_summary_counts_false_contradictions_and_skips() -> None:
-    from benchmarks.quality.run import Record
+    from bench.quality.run import Record
 
     def rec(gold: str, predicted: str) -> Record:
         return Record("f", "p", "c", gold, predicted, 0.9, False, None)

@@ -1,1 +1,0 @@
-"""Product-level verdict-quality benchmark (`python -m benchmarks.quality`)."""

@@ -1,3 +1,0 @@
-from benchmarks.quality.run import main
-
-main()
