@@ -5,7 +5,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lti_tool.claims import AppRole, Claim, app_roles
@@ -30,6 +31,10 @@ CUSTOM_FIELDS = {
 }
 
 
+class PlatformAlreadyRegistered(Exception):
+    """A new registration names an (issuer, client_id) that is already stored."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformRegistered:
     platform: Platform
@@ -50,11 +55,20 @@ def platform_register(
     canvas_api_url: str = "",
     auth_audience: str = "",
     auto_register_deployments: bool | None = None,
+    update_existing: bool = True,
 ) -> PlatformRegistered:
-    """Create or update a registration (idempotent on issuer + client id)."""
-    platform = Platform.objects.filter(issuer=issuer, client_id=client_id).first()
-    created = platform is None
-    platform = platform or Platform(issuer=issuer, client_id=client_id)
+    """Create or update a registration (idempotent on issuer + client id).
+
+    With `update_existing=False` (dynamic registration, which anyone can start) an
+    existing (issuer, client_id) raises `PlatformAlreadyRegistered` and nothing changes.
+    """
+    existing = (
+        Platform.objects.select_for_update().filter(issuer=issuer, client_id=client_id).first()
+    )
+    created = existing is None
+    if existing is not None and not update_existing:
+        raise PlatformAlreadyRegistered(f"{issuer} / {client_id}")
+    platform = existing or Platform(issuer=issuer, client_id=client_id)
     platform.name = name
     platform.auth_login_url = auth_login_url
     platform.auth_token_url = auth_token_url
@@ -65,8 +79,15 @@ def platform_register(
     if auto_register_deployments is not None:
         platform.auto_register_deployments = auto_register_deployments
     platform.is_active = True
-    platform.full_clean()
-    platform.save()
+    try:
+        platform.full_clean()
+        with transaction.atomic():  # a savepoint, so the check below can still query
+            platform.save()
+    except (ValidationError, IntegrityError) as exc:
+        # A concurrent registration of the same pair won the race.
+        if created and Platform.objects.filter(issuer=issuer, client_id=client_id).exists():
+            raise PlatformAlreadyRegistered(f"{issuer} / {client_id}") from exc
+        raise
     # A new platform may frame the tool at once (see selectors.frame_ancestor_origins).
     transaction.on_commit(lambda: cache.delete(FRAME_ANCESTORS_CACHE_KEY))
     deployment = None

@@ -258,6 +258,27 @@ LTI_DYNAMIC_REGISTRATION_HOSTS = env.list(
 )
 
 # ---------------------------------------------------------------------------
+# Server-side fetches (ops/outbound.py): registration, JWKS, Canvas API, assets.
+# A redirect that leaves the first host must land on one of these (fnmatch
+# patterns); Canvas sends file downloads to its storage hosts.
+# ---------------------------------------------------------------------------
+SMARTNOTES_OUTBOUND_HOSTS = env.list(
+    "SMARTNOTES_OUTBOUND_HOSTS",
+    default=[
+        *LTI_DYNAMIC_REGISTRATION_HOSTS,
+        "*.inscloudgate.net",
+        "instructure-uploads*.s3.amazonaws.com",
+    ]
+    if IS_PRODUCTION
+    else ["*"],
+)
+# Private, loopback and link-local addresses are unreachable from server-side
+# fetches in production; the embedded default allows them for local test platforms.
+SMARTNOTES_OUTBOUND_ALLOW_PRIVATE = env.bool(
+    "SMARTNOTES_OUTBOUND_ALLOW_PRIVATE", default=not IS_PRODUCTION
+)
+
+# ---------------------------------------------------------------------------
 # Canvas submission pipeline (docs/canvas-setup.md, docs/decisions/0005-canvas-pipeline.md)
 # ---------------------------------------------------------------------------
 # Fernet key(s) for Canvas tokens at rest, comma-separated, newest first (MultiFernet
