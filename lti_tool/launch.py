@@ -81,7 +81,7 @@ def _registration_for(platform: Platform) -> Registration:
         .set_auth_token_url(platform.auth_token_url)
         .set_auth_audience(platform.auth_audience or platform.auth_token_url)
         .set_key_set_url(platform.key_set_url)
-        .set_tool_private_key(key.private_key_pem)
+        .set_tool_private_key(keys.tool_key_private_pem(key))
         .set_tool_public_key(key.public_key_pem)
     )
 

@@ -18,6 +18,7 @@ handlers treat it as a failed request; it is never worth retrying).
 """
 
 import ipaddress
+import re
 import socket
 from collections.abc import Sequence
 from fnmatch import fnmatch
@@ -29,10 +30,22 @@ from django.conf import settings
 
 MAX_REDIRECTS = 5
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# RFC 1123 labels, an optional port: what a Canvas domain ($Canvas.api.domain) can be.
+_HOSTNAME_RE = re.compile(
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::[0-9]{1,5})?",
+    re.IGNORECASE,
+)
 
 
 class OutboundRefused(requests.RequestException):
     """A URL (or a redirect to it) that the server will not fetch."""
+
+
+def is_hostname(value: str) -> bool:
+    """True for a bare hostname (with an optional port): no scheme, path, spaces or
+    separators, so it is safe inside a header, a URL or a CSP source list."""
+    return len(value) <= 253 + 6 and bool(_HOSTNAME_RE.fullmatch(value))
 
 
 def host_matches(host: str, patterns: Sequence[str]) -> bool:

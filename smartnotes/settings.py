@@ -47,11 +47,32 @@ if IS_PRODUCTION:
         )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-used-in-production-0123456789abcdef"  # noqa: S105
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     # Dev/test only; production refuses to start without DJANGO_SECRET_KEY (above).
-    default="dev-only-insecure-key-never-used-in-production-0123456789abcdef",
+    default=_DEV_SECRET_KEY,
 )
+if IS_PRODUCTION:
+    # Django's own bar for a strong key (check security.W009), as a hard error: the
+    # key signs launch tokens and OAuth state. Generate one with
+    #   python -c "import secrets; print(secrets.token_urlsafe(50))"
+    _unsafe = []
+    if DEBUG:
+        _unsafe.append("DJANGO_DEBUG must be off")
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+        or SECRET_KEY == _DEV_SECRET_KEY
+    ):
+        _unsafe.append(
+            "DJANGO_SECRET_KEY must be at least 50 characters with at least 5 different ones"
+        )
+    if _unsafe:
+        raise ImproperlyConfigured(
+            "SMARTNOTES_ENV=production refuses to start: " + "; ".join(_unsafe)
+        )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # Public origin of this tool (LTI redirect URIs, links in Canvas comments).
 SMARTNOTES_BASE_URL = env.str("SMARTNOTES_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -230,7 +251,9 @@ SMARTNOTES_FRAME_ANCESTORS = env.list("SMARTNOTES_FRAME_ANCESTORS", default=[])
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SESSION_COOKIE_SAMESITE = "None"
+    # The Django session serves only /admin/ (in-frame pages are cookieless, see
+    # lti_tool.sessions), so it need not, and does not, travel cross-site.
+    SESSION_COOKIE_SAMESITE = "Lax"
     CSRF_COOKIE_SAMESITE = "None"
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
@@ -360,8 +383,13 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from ops.logging import sentry_event_scrub
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
+        # Launch tokens and OAuth codes travel in query strings; Sentry never gets them.
+        before_send=sentry_event_scrub,
+        before_breadcrumb=sentry_event_scrub,
         environment=SMARTNOTES_ENV,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,
