@@ -248,6 +248,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_HTTPONLY = True
 SMARTNOTES_FRAME_ANCESTORS = env.list("SMARTNOTES_FRAME_ANCESTORS", default=[])
+# Bearer token for /metrics and the component details of /health/ready/ (worker
+# hosts, PIDs, queue depths, model version). Unset: open on the embedded default,
+# closed in production (readiness then answers only its overall status).
+SMARTNOTES_OPS_TOKEN = env.str("SMARTNOTES_OPS_TOKEN", default="")
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -271,7 +275,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W002"]
 # LTI. In-frame pages carry a signed launch token instead of relying on cookies
 # (docs/decisions/0004-lti-sessions.md); this is its lifetime.
 # ---------------------------------------------------------------------------
-LTI_SESSION_TOKEN_MAX_AGE_S = env.int("LTI_SESSION_TOKEN_MAX_AGE_S", default=2 * 3600)
+LTI_SESSION_TOKEN_MAX_AGE_S = env.int("LTI_SESSION_TOKEN_MAX_AGE_S", default=3600)
 # Hosts whose openid_configuration /lti/register/ will fetch and register with
 # (fnmatch patterns). Anyone can open that URL, so production limits it to Canvas.
 # https://www.imsglobal.org/spec/lti-dr/v1p0#security-considerations

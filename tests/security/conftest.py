@@ -15,6 +15,14 @@ from tests.lti.conftest import (  # noqa: F401 - fixtures shared with tests/lti
     platform_key_pem,
     platform_server,
 )
+from tests.pipeline.conftest import (  # noqa: F401 - fixtures shared with tests/pipeline
+    course,
+    events_key,
+    fake_canvas,
+    installation,
+    signed_event,
+    text_submission,
+)
 
 PUBLIC_ADDRESS = ipaddress.ip_address("93.184.216.34")
 
