@@ -78,7 +78,7 @@ def config_json(request: HttpRequest) -> JsonResponse:
 def login(request: HttpRequest) -> HttpResponse:
     oidc = SmartNotesOIDCLogin(request, tool_conf(), launch_data_storage=launch_storage())
     params = request.POST if request.method == "POST" else request.GET
-    _frame_for_platform(
+    _frame_for_login(
         request, tool_conf().platform_get(params.get("iss", ""), params.get("client_id"))
     )
     target = params.get("target_link_uri", "")
@@ -117,6 +117,24 @@ def _frame_for_platform(
     custom = claims.get(Claim.CUSTOM) or {}
     domain = str(custom.get("canvas_api_domain", "") or "")
     frame_ancestors_allow(request, frame_ancestor_origins_for(platform, canvas_api_domain=domain))
+
+
+def _frame_for_login(request: HttpRequest, platform: Platform | None) -> None:
+    """The login page (platform-storage path) is framed by the Canvas domain the user
+    is on, which a first launch has not shown yet: the platform's origins, plus the
+    posting page's Origin when it is on a registration host (LTI_DYNAMIC_REGISTRATION_HOSTS).
+    The page has no controls; it only messages the platform and moves on."""
+    if platform is None:
+        return
+    origins = frame_ancestor_origins_for_login(platform)
+    parts = urlsplit(request.headers.get("Origin", ""))
+    if (
+        parts.scheme in ("http", "https")
+        and is_hostname(parts.netloc)
+        and host_matches(parts.hostname or "", settings.LTI_DYNAMIC_REGISTRATION_HOSTS)
+    ):
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    frame_ancestors_allow(request, origins)
 
 
 def _complete(request: HttpRequest, platform: Platform, claims: dict[str, Any]) -> HttpResponse:

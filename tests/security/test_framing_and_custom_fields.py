@@ -95,3 +95,21 @@ def test_a_javascript_return_url_is_not_offered_as_a_link(client, platform):
     page = client.get("/course/", {"lti_session": token})  # a learner: 403 page with return link
     assert page.status_code == 403
     assert "javascript:" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("origin", "framed"),
+    [("https://stateu.instructure.com", True), ("https://attacker.example", False)],
+)
+def test_login_page_is_framed_by_a_canvas_origin_on_the_registration_hosts(
+    client, platform, settings, origin, framed
+):
+    from lti_tool.canvas_config import tool_urls
+
+    settings.LTI_DYNAMIC_REGISTRATION_HOSTS = ["*.instructure.com"]
+    url = platform.login_url(lti_storage_target="_parent")
+    response = client.get(url.replace(tool_urls()["login"], "/lti/login/"), HTTP_ORIGIN=origin)
+    assert response.status_code == 200  # the platform-storage page
+    sources = response["Content-Security-Policy"].split()
+    assert platform.issuer in sources
+    assert (origin in sources) is framed
