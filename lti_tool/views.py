@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -17,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pylti1p3.exception import LtiException, OIDCException
 
-from lti_tool import handlers, keys
+from lti_tool import framing, handlers, keys
 from lti_tool.canvas_config import canvas_config, tool_urls
 from lti_tool.claims import AppRole, Claim, MessageType
 from lti_tool.decorators import lti_launch_required, lti_role_required
@@ -34,16 +33,12 @@ from lti_tool.launch import (
 )
 from lti_tool.models import Platform
 from lti_tool.selectors import (
-    frame_ancestor_origins_for,
-    frame_ancestor_origins_for_login,
     launch_list_recent_for_platform,
     platform_list_for_admin,
     tool_key_list,
 )
 from lti_tool.services import launch_record
 from lti_tool.sessions import LtiLaunch, session_token_issue
-from ops.middleware import frame_ancestors_allow
-from ops.outbound import host_matches, is_hostname
 
 logger = structlog.get_logger("smartnotes.lti")
 PENDING_LAUNCH_S = 5 * 60
@@ -78,7 +73,7 @@ def config_json(request: HttpRequest) -> JsonResponse:
 def login(request: HttpRequest) -> HttpResponse:
     oidc = SmartNotesOIDCLogin(request, tool_conf(), launch_data_storage=launch_storage())
     params = request.POST if request.method == "POST" else request.GET
-    _frame_for_login(
+    framing.frame_for_login(
         request, tool_conf().platform_get(params.get("iss", ""), params.get("client_id"))
     )
     target = params.get("target_link_uri", "")
@@ -105,38 +100,6 @@ def login(request: HttpRequest) -> HttpResponse:
     return oidc.finish(render(request, "lti_tool/login_storage.html", context))
 
 
-def _frame_for_platform(
-    request: HttpRequest, platform: Platform | None, claims: dict[str, Any] | None = None
-) -> None:
-    """Pages of the launch flow may be framed by the platform the launch comes from."""
-    if platform is None:
-        return
-    if claims is None:
-        frame_ancestors_allow(request, frame_ancestor_origins_for_login(platform))
-        return
-    custom = claims.get(Claim.CUSTOM) or {}
-    domain = str(custom.get("canvas_api_domain", "") or "")
-    frame_ancestors_allow(request, frame_ancestor_origins_for(platform, canvas_api_domain=domain))
-
-
-def _frame_for_login(request: HttpRequest, platform: Platform | None) -> None:
-    """The login page (platform-storage path) is framed by the Canvas domain the user
-    is on, which a first launch has not shown yet: the platform's origins, plus the
-    posting page's Origin when it is on a registration host (LTI_DYNAMIC_REGISTRATION_HOSTS).
-    The page has no controls; it only messages the platform and moves on."""
-    if platform is None:
-        return
-    origins = frame_ancestor_origins_for_login(platform)
-    parts = urlsplit(request.headers.get("Origin", ""))
-    if (
-        parts.scheme in ("http", "https")
-        and is_hostname(parts.netloc)
-        and host_matches(parts.hostname or "", settings.LTI_DYNAMIC_REGISTRATION_HOSTS)
-    ):
-        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
-    frame_ancestors_allow(request, origins)
-
-
 def _complete(request: HttpRequest, platform: Platform, claims: dict[str, Any]) -> HttpResponse:
     handler = handlers.handler_for(str(claims.get(Claim.MESSAGE_TYPE)))
     if handler is None:  # unregistered since validation; nothing is written
@@ -157,18 +120,6 @@ def _complete(request: HttpRequest, platform: Platform, claims: dict[str, Any]) 
     return handler(request, lti)
 
 
-def _frame_for_unverified(request: HttpRequest, message_launch: SmartNotesMessageLaunch) -> None:
-    """A refused launch shows its reason inside the frame of the registered platform
-    it names (the reason page is all that platform can frame)."""
-    body = (getattr(message_launch, "_jwt", None) or {}).get("body") or {}
-    if not isinstance(body, dict):
-        return
-    aud = body.get("aud")
-    client_id = body.get("azp") or (aud[0] if isinstance(aud, list) and aud else aud)
-    if isinstance(client_id, str) and isinstance(body.get("iss"), str):
-        _frame_for_platform(request, tool_conf().platform_get(body["iss"], client_id))
-
-
 @csrf_exempt  # The platform form-posts the id_token cross-site (OIDC form_post).
 @never_cache
 @require_POST
@@ -182,10 +133,10 @@ def launch(request: HttpRequest) -> HttpResponse:
         message_launch.validate()
         claims: dict[str, Any] = dict(message_launch.get_launch_data())
     except LaunchRejected as exc:
-        _frame_for_unverified(request, message_launch)
+        framing.frame_for_unverified(request, message_launch)
         return _rejected(request, exc, stage="launch")
     except LtiException as exc:
-        _frame_for_unverified(request, message_launch)
+        framing.frame_for_unverified(request, message_launch)
         return _rejected(request, LaunchRejected(str(exc), code="invalid"), stage="launch")
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # A well-formed JWT whose header or body is not the JSON object LTI requires.
@@ -195,7 +146,7 @@ def launch(request: HttpRequest) -> HttpResponse:
     platform = Platform.objects.get(
         issuer=registration.get_issuer(), client_id=registration.get_client_id()
     )
-    _frame_for_platform(request, platform, claims)
+    framing.frame_for_platform(request, platform, claims)
     binding = message_launch.binding
     if binding is None or binding.method == "cookie":
         return _complete(request, platform, claims)
@@ -233,13 +184,12 @@ def launch_verify(request: HttpRequest) -> HttpResponse:
     from platform storage; they must match what this launch carried."""
     pending = cache.get(f"lti:pending:{request.POST.get('pending_id', '')}")
     cache.delete(f"lti:pending:{request.POST.get('pending_id', '')}")
-    if pending:
-        _frame_for_platform(
-            request, Platform.objects.filter(pk=pending["platform_id"]).first(), pending["claims"]
-        )
     if not pending:
         exc = LaunchRejected("This launch has expired; open it again.", code="pending_unknown")
         return _rejected(request, exc, stage="launch")
+    framing.frame_for_platform(
+        request, Platform.objects.filter(pk=pending["platform_id"]).first(), pending["claims"]
+    )
     recorded = login_state_get(pending["state"]) or {}
     if (
         request.POST.get("state") != pending["state"]
@@ -295,12 +245,7 @@ def register(request: HttpRequest) -> HttpResponse:
             },
             status=400,
         )
-    netloc = urlsplit(openid_configuration).netloc
-    if is_hostname(netloc) and host_matches(
-        netloc.rsplit(":", 1)[0], settings.LTI_DYNAMIC_REGISTRATION_HOSTS
-    ):
-        # The LMS opens registration in a dialog frame of its own origin.
-        frame_ancestors_allow(request, [_origin(openid_configuration)])
+    framing.frame_for_registration(request, openid_configuration)
     try:
         registered = dynamic_registration_complete(
             openid_configuration=openid_configuration,
