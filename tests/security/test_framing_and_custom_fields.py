@@ -113,3 +113,11 @@ def test_login_page_is_framed_by_a_canvas_origin_on_the_registration_hosts(
     sources = response["Content-Security-Policy"].split()
     assert platform.issuer in sources
     assert (origin in sources) is framed
+
+
+def test_custom_canvas_ids_that_are_not_ids_are_not_stored(client, hostile):
+    extra = {Claim.CUSTOM: {"canvas_course_id": "7/../../accounts/1", "canvas_user_id": "5?x=1"}}
+    _token(full_launch(client, hostile, "instructor", extra=extra))
+    context = LtiContext.objects.get(platform__client_id="hostile-client")
+    assert context.canvas_course_id == ""
+    assert context.memberships.get().user.canvas_user_id == ""
