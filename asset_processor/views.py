@@ -92,6 +92,11 @@ def processor_settings(request: HttpRequest) -> HttpResponse:
         return _error(request, "Smart Notes is not attached to this assignment.", "settings", 404)
     saved = False
     if request.method == "POST":
+        if request.FILES.getlist("materials") and AppRole.INSTRUCTOR not in lti.roles:
+            # Course materials are the instructor's, as on the course page.
+            return _error(
+                request, "Only the course's instructors can upload materials.", "role", 403
+            )
         try:
             services.processor_settings_update(
                 processor=processor,

@@ -165,3 +165,24 @@ def test_settings_page_changes_the_processor(client, processor, lms, canvas):  #
 def test_settings_page_is_for_instructors_only(client, processor, lms, canvas):  # type: ignore[no-untyped-def]
     response = launch(client, lms, "learner", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS))
     assert client.get(response["Location"]).status_code == 403
+
+
+def test_settings_page_refuses_material_uploads_from_a_ta(client, processor, lms, canvas):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from canvas_pipeline.models import CanvasCourse
+
+    corpus_before = CanvasCourse.objects.get(pk=processor.course_id).corpus_id
+    response = launch(client, lms, "ta", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS))
+    upload = client.post(
+        "/asset-processor/settings/",
+        {
+            "lti_session": token_from(response["Location"]),
+            "release_policy": "never",
+            "materials": SimpleUploadedFile("notes.txt", b"Cells divide.", "text/plain"),
+        },
+    )
+    assert upload.status_code == 403
+    assert CanvasCourse.objects.get(pk=processor.course_id).corpus_id == corpus_before
+    processor.refresh_from_db()
+    assert processor.release_policy != "never"
