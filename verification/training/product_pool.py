@@ -118,24 +118,58 @@ def _claim_text(text: str) -> str:
 
 
 class HardNeutralMiner:
-    """Ranks a page's sentences for a claim with the engine's own retriever."""
+    """Ranks a page's sentences for a claim with the engine's own retriever.
+
+    Jobs are collected first and every text is embedded in one batched pass
+    (per-claim encoder calls cost more than the encoding itself); each claim is
+    then ranked exactly as `retrieval.retrieve` ranks passages: dense + BM25,
+    fused by reciprocal rank.
+    """
 
     def __init__(self, embedder) -> None:
         self.embedder = embedder
+        self.jobs: list[tuple[str, list[str], str, int]] = []
 
-    def top(self, claim: str, sentences: Sequence[str], exclude: set[int], k: int) -> list[str]:
-        from verification.engine.retrieval import build_index, retrieve
+    def add(
+        self, claim: str, sentences: Sequence[str], exclude: set[int], k: int, source: str
+    ) -> None:
+        candidates = [
+            s for i, s in enumerate(sentences) if i not in exclude and len(s.split()) >= 5
+        ]
+        if candidates and k > 0:
+            self.jobs.append((claim, candidates, source, k))
+
+    def mine(self) -> list[NliPair]:
+        import numpy as np
+
+        from verification.engine.retrieval import CorpusIndex, retrieve
         from verification.engine.types import Passage, SourceLocation
 
-        candidates = [
-            i for i, s in enumerate(sentences) if i not in exclude and len(s.split()) >= 5
-        ]
-        if not candidates:
-            return []
-        passages = [Passage(str(i), sentences[i], SourceLocation("page")) for i in candidates]
-        index = build_index(passages, self.embedder)
-        hits = retrieve(index, [claim], self.embedder, top_k=k)[0]
-        return [passages[h.passage_index].text for h in hits]
+        texts = sorted({t for claim, cands, _, _ in self.jobs for t in (claim, *cands)})
+        vectors = dict(zip(texts, self.embedder.encode(texts), strict=True))
+        cached = _PrecomputedEmbedder(vectors, self.embedder.model_version)
+        pairs = []
+        for claim, candidates, source, k in self.jobs:
+            passages = tuple(
+                Passage(str(i), s, SourceLocation("page")) for i, s in enumerate(candidates)
+            )
+            matrix = np.stack([vectors[s] for s in candidates])
+            index = CorpusIndex(passages, matrix, "mined", self.embedder.model_version)
+            for hit in retrieve(index, [claim], cached, top_k=k)[0]:
+                pairs.append(_pair(candidates[hit.passage_index], claim, "neutral", source))
+        self.jobs.clear()
+        return pairs
+
+
+class _PrecomputedEmbedder:
+    def __init__(self, vectors: dict, model_version: str) -> None:
+        self.vectors = vectors
+        self.model_version = model_version
+
+    def encode(self, texts: Sequence[str]):
+        import numpy as np
+
+        return np.stack([self.vectors[t] for t in texts])
 
 
 def fm2_tuning(root: Path, miner: HardNeutralMiner, neutrals_per_claim: int) -> list[NliPair]:
@@ -153,8 +187,7 @@ def fm2_tuning(root: Path, miner: HardNeutralMiner, neutrals_per_claim: int) -> 
         sentences = [e["text"] for e in row["retrieved_evidence"]]
         gold_norm = {_norm(g) for g in gold}
         exclude = {i for i, s in enumerate(sentences) if _norm(s) in gold_norm}
-        for text in miner.top(claim, sentences, exclude, neutrals_per_claim):
-            pairs.append(_pair(text, claim, "neutral", "fm2_tune_hard_neutral"))
+        miner.add(claim, sentences, exclude, neutrals_per_claim, "fm2_tune_hard_neutral")
     return pairs
 
 
@@ -177,8 +210,7 @@ def wice_tuning(root: Path, miner: HardNeutralMiner, neutrals_per_claim: int) ->
             premise = " ".join(sentences[i] for i in sorted(group) if i < len(sentences))
             if premise:
                 pairs.append(_pair(premise, claim, label, "wice_tune"))
-        for text in miner.top(claim, sentences[:400], used, neutrals_per_claim):
-            pairs.append(_pair(text, claim, "neutral", "wice_tune_hard_neutral"))
+        miner.add(claim, sentences[:150], used, neutrals_per_claim, "wice_tune_hard_neutral")
     return pairs
 
 
@@ -205,8 +237,7 @@ def citation_integrity_train(
                 premise = " ".join(abstract[i] for i in ev["sentences"] if i < len(abstract))
                 if premise and ev["label"] in to_label:
                     pairs.append(_pair(premise, claim, to_label[ev["label"]], "citint_train"))
-            for text in miner.top(claim, abstract, used, neutrals_per_claim):
-                pairs.append(_pair(text, claim, "neutral", "citint_train_hard_neutral"))
+            miner.add(claim, abstract, used, neutrals_per_claim, "citint_train_hard_neutral")
     return pairs
 
 
@@ -215,14 +246,18 @@ def product_pool(root: Path, *, seed: int = 13, breaking_per_category: int = 120
     from verification.engine.retrieval import SentenceTransformerEmbedder
 
     miner = HardNeutralMiner(SentenceTransformerEmbedder())
+    labelled = (
+        fm2_tuning(root, miner, 2)
+        + wice_tuning(root, miner, 2)
+        + citation_integrity_train(root, miner, 1)
+    )
     return (
         load_training_pool(root, fever_neutrals=2000, seed=seed)
         + docnli_fever_neutrals(root)
         + docnli_mnli_mismatched(root)
         + breaking_nli(root, breaking_per_category, seed)
-        + fm2_tuning(root, miner, 2)
-        + wice_tuning(root, miner, 2)
-        + citation_integrity_train(root, miner, 1)
+        + labelled
+        + miner.mine()
     )
 
 
