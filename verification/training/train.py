@@ -102,17 +102,27 @@ def base_model_path() -> str:
 
 
 def encode(tokenizer, pairs: Sequence[NliPair], max_length: int) -> list[list[int]]:
-    """Token ids for each pair; the premise is truncated first, as in the engine."""
-    enc = tokenizer(
-        [p.premise for p in pairs],
-        [p.hypothesis for p in pairs],
-        truncation="only_first",
-        max_length=max_length,
-    )
-    return [
-        {"input_ids": ids, "token_type_ids": tt}
-        for ids, tt in zip(enc["input_ids"], enc["token_type_ids"], strict=True)
-    ]
+    """Token ids for each pair; the premise is truncated first, as in the engine.
+
+    A hypothesis too long to fit beside any premise (a few citing sentences are)
+    is cut too (``longest_first``), as the engine's scorer does.
+    """
+    hypothesis_ids = tokenizer([p.hypothesis for p in pairs], add_special_tokens=False)["input_ids"]
+    long = [len(ids) > max_length // 2 for ids in hypothesis_ids]
+    features: list = [None] * len(pairs)
+    for is_long, truncation in ((False, "only_first"), (True, "longest_first")):
+        rows = [i for i, flag in enumerate(long) if flag == is_long]
+        if not rows:
+            continue
+        enc = tokenizer(
+            [pairs[i].premise for i in rows],
+            [pairs[i].hypothesis for i in rows],
+            truncation=truncation,
+            max_length=max_length,
+        )
+        for i, ids, tt in zip(rows, enc["input_ids"], enc["token_type_ids"], strict=True):
+            features[i] = {"input_ids": ids, "token_type_ids": tt}
+    return features
 
 
 def length_grouped_batches(
