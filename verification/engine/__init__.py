@@ -47,9 +47,11 @@ from verification.engine.ingest import (
     MaterialFile,
     MaterialReadError,
     document_text,
+    essay_text,
     ingest_materials,
     submission_text_from_html,
 )
+from verification.engine.limits import InputLimits
 from verification.engine.nli import HfNliScorer, NliPair, NliScorer
 from verification.engine.pipeline import ProgressCallback, Verifier
 from verification.engine.report_text import REPORT_MARKER, find_marker, render_text
@@ -93,6 +95,7 @@ __all__ = [
     "HfNliScorer",
     "IndexFormatError",
     "IngestResult",
+    "InputLimits",
     "LabelMappingError",
     "LruClaimCache",
     "MaterialError",
@@ -119,6 +122,7 @@ __all__ = [
     "build_index",
     "claim_cache_key",
     "document_text",
+    "essay_text",
     "extract_claims",
     "find_marker",
     "ingest_materials",

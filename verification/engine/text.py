@@ -101,21 +101,29 @@ def split_blocks(text: str) -> list[tuple[Span, bool]]:
     """
     lines = split_lines(text)
     blocks: list[tuple[Span, bool]] = []
-    current: Span | None = None
+    # The open paragraph as (first line, last line): its text is sliced once when
+    # it closes, so a paragraph of many lines costs linear, not quadratic, time.
+    current: tuple[Span, Span] | None = None
+
+    def close() -> None:
+        if current is not None:
+            first, last = current
+            blocks.append((Span(text[first.start : last.end], first.start, last.end), False))
+
     for i, line in enumerate(lines):
         prev_blank = i == 0 or text.count("\n", lines[i - 1].end, line.start) >= 2
         next_line = lines[i + 1] if i + 1 < len(lines) else None
         next_blank = next_line is None or text.count("\n", line.end, next_line.start) >= 2
         if _is_heading(line.text, next_blank=next_blank, next_line=next_line):
-            blocks.extend([] if current is None else [(current, False)])
+            close()
             blocks.append((line, True))
             current = None
         elif current is None or prev_blank or LIST_MARKER.match(line.text):
-            blocks.extend([] if current is None else [(current, False)])
-            current = line
+            close()
+            current = (line, line)
         else:
-            current = Span(text=text[current.start : line.end], start=current.start, end=line.end)
-    blocks.extend([] if current is None else [(current, False)])
+            current = (current[0], line)
+    close()
     return blocks
 
 
