@@ -22,14 +22,17 @@ from canvas_pipeline.models import SubmissionJob
 
 logger = structlog.get_logger(__name__)
 REPORT_TYPE = "smartnotes-factcheck"
-HTML_TYPES = frozenset({"text/html"})
 READABLE_TYPES = frozenset(
     {
         "text/html",
         "text/plain",
         "text/markdown",
+        "text/csv",
+        "text/rtf",
+        "application/rtf",
         "application/pdf",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
 )
 COLORS = {"fine": "#1E7B34", "check": "#B26A00", "urgent": "#B00020", "none": "#5F6B7A"}
@@ -110,7 +113,6 @@ def _not_read(asset: Asset, progress: str, code: str, message: str) -> None:
 
 def _asset_text(asset: Asset, max_bytes: int) -> str | None:
     """The asset's text, or None after its NotProcessed/Failed report went out."""
-    from verification.engine import submission_text_from_html
     from verification.services import UploadedMaterial, submission_text_from_upload
 
     content_type = asset.content_type.split(";", 1)[0].strip().lower()
@@ -121,7 +123,7 @@ def _asset_text(asset: Asset, max_bytes: int) -> str | None:
             "NotProcessed",
             "UNSUPPORTED_ASSET_TYPE",
             f"{name} ({content_type or 'unknown type'}) is not read; Smart Notes reads text "
-            "entries, PDF, DOCX, plain text and Markdown.",
+            "entries, PDF, DOCX, XLSX, RTF, HTML, Markdown, CSV and plain text.",
         )
         return None
     if asset.size is not None and asset.size > max_bytes:
@@ -143,18 +145,17 @@ def _asset_text(asset: Asset, max_bytes: int) -> str | None:
     except (platform_client.AssetDownloadError, CanvasPermanentError) as exc:
         _not_read(asset, "Failed", "DOWNLOAD_FAILED", f"{name} could not be downloaded: {exc}.")
         return None
-    if content_type in HTML_TYPES:
-        text = submission_text_from_html(downloaded.data.decode("utf-8", "replace"))
-    else:
-        from verification.services import ApplicationError
+    from verification.services import ApplicationError
 
-        try:
-            text = submission_text_from_upload(
-                UploadedMaterial(name=name, data=downloaded.data, content_type=content_type)
-            )
-        except ApplicationError as exc:
-            _not_read(asset, "Failed", "CONTENT_UNREADABLE", f"{name}: {exc.message}")
-            return None
+    # One reader path for every type (HTML text entries included): the same
+    # limits, and a per-file message instead of an exception.
+    try:
+        text = submission_text_from_upload(
+            UploadedMaterial(name=name, data=downloaded.data, content_type=content_type)
+        )
+    except ApplicationError as exc:
+        _not_read(asset, "Failed", "CONTENT_UNREADABLE", f"{name}: {exc.message}")
+        return None
     Asset.objects.filter(pk=asset.pk).update(status=Asset.Status.READ)
     return text
 

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import structlog
@@ -64,16 +64,28 @@ def submission_text_from_paste(text: str) -> str:
     return submission_text_from_upload(UploadedMaterial(PASTED_ESSAY_NAME, text.encode()))
 
 
-def materials_check(files: list[UploadedMaterial], *, already: int = 0) -> None:
-    """Refuse an upload past the file-count, per-file or total size limit, naming the limit."""
+def materials_check(
+    files: list[UploadedMaterial], *, already: int = 0, files_max: int | None = None
+) -> None:
+    """Refuse an upload past the file-count, per-file or total size limit, naming the limit.
+
+    ``already`` materials are in the corpus; a course corpus may hold up to
+    ``files_max`` (SMARTNOTES_COURSE_MAX_FILES), an upload SMARTNOTES_MAX_FILES."""
     from verification.engine.limits import mb
     from verification.limits import input_limits
 
     limits = input_limits()
-    if already + len(files) > limits.files_max:
+    if len(files) > limits.files_max:
         raise ApplicationError(
-            f"{already + len(files)} materials is more than the limit of {limits.files_max} "
-            "files; combine or remove some.",
+            f"{len(files)} files is more than the limit of {limits.files_max} files per "
+            "upload; send them in parts or combine some.",
+            code="too_many_materials",
+        )
+    course_max = files_max or limits.files_max
+    if already + len(files) > course_max:
+        raise ApplicationError(
+            f"The course would hold {already + len(files)} materials; the limit is "
+            f"{course_max}. Remove some before adding more.",
             code="too_many_materials",
         )
     for material in files:
@@ -132,12 +144,14 @@ def corpus_index_get(*, corpus: Corpus):  # type: ignore[no-untyped-def]
     fingerprint = hashlib.sha256("".join(m.sha256 for m in materials).encode()).hexdigest()
     if corpus.index_blob and corpus.version == fingerprint:
         return CorpusIndex.from_bytes(bytes(corpus.index_blob))
+    # A course's corpus is built up over many uploads: its file cap is the course's.
+    limits = replace(input_limits(), files_max=settings.SMARTNOTES_COURSE_MAX_FILES)
     result = ingest_materials(
         (
             MaterialFile(name=m.file_name, data=bytes(m.data), content_type=m.content_type or None)
             for m in materials
         ),
-        limits=input_limits(),
+        limits=limits,
     )
     errors = {e.file_name: e for e in result.errors}
     passages_per_file: dict[str, int] = {}

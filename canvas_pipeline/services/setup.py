@@ -90,9 +90,18 @@ def course_materials_add(
     *, course: CanvasCourse, files: Iterable[UploadedMaterial]
 ) -> CanvasCourse:
     """Add evidence materials to the course's corpus (created on first use)."""
+    from django.conf import settings
+
+    from verification.services import materials_check
+
     files = list(files)
     with transaction.atomic():
         course = CanvasCourse.objects.select_for_update().get(pk=course.pk)
+        materials_check(
+            files,
+            already=course.corpus.materials.count() if course.corpus else 0,
+            files_max=settings.SMARTNOTES_COURSE_MAX_FILES,
+        )
         if course.corpus is None:
             course.corpus = corpus_create(
                 name=f"Canvas course {course.canvas_course_id}", files=files

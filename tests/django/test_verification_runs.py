@@ -54,9 +54,7 @@ def test_a_demo_run_goes_to_the_demo_queue_with_time_limits(
     finally:
         run_execute.apply_async = original
 
-    assert sent == [
-        (((run.id,),), {"queue": "demo", "soft_time_limit": 100, "time_limit": 130})
-    ]
+    assert sent == [(((run.id,),), {"queue": "demo", "soft_time_limit": 100, "time_limit": 130})]
 
 
 def test_run_create_refuses_an_essay_over_the_limit_naming_it(settings):
