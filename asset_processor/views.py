@@ -100,9 +100,13 @@ def processor_settings(request: HttpRequest) -> HttpResponse:
                 post_comment=request.POST.get("post_comment") == "on",
                 title=request.POST.get("title"),
             )
+            uploads = request.FILES.getlist("materials")
+            if uploads and AppRole.INSTRUCTOR not in lti.roles:
+                # Course materials decide every student's verdicts: instructors add them.
+                return _error(request, "Only instructors add course materials.", "role", 403)
             files = [
                 UploadedMaterial(name=f.name, data=f.read(), content_type=f.content_type or "")
-                for f in request.FILES.getlist("materials")
+                for f in uploads
             ]
             if files:
                 course_materials_add(course=processor.course, files=files)

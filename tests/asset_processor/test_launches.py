@@ -165,3 +165,27 @@ def test_settings_page_changes_the_processor(client, processor, lms, canvas):  #
 def test_settings_page_is_for_instructors_only(client, processor, lms, canvas):  # type: ignore[no-untyped-def]
     response = launch(client, lms, "learner", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS))
     assert client.get(response["Location"]).status_code == 403
+
+
+def test_a_teaching_assistant_cannot_upload_materials_on_the_settings_page(  # type: ignore[no-untyped-def]
+    client, processor, lms, canvas
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from verification.models import Material
+
+    response = launch(client, lms, "ta", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS))
+    materials_before = Material.objects.count()
+    refused = client.post(
+        "/asset-processor/settings/",
+        {
+            "lti_session": token_from(response["Location"]),
+            "release_policy": "never",
+            "min_confidence": "0.4",
+            "materials": [SimpleUploadedFile("notes.txt", b"Cells are made of cheese.")],
+        },
+    )
+
+    assert refused.status_code == 403
+    assert b"Only instructors add course materials" in refused.content
+    assert Material.objects.count() == materials_before
