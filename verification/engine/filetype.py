@@ -161,9 +161,10 @@ def _zip_kind(material: MaterialFile, declared: Kind | None) -> Kind:
             info = archive.NameToInfo.get("mimetype")
             if info is not None and info.file_size < 200:
                 mimetype = archive.read(info).strip()
-    # zipfile reports damaged archives with BadZipFile, and some truncations
-    # and bad headers with the others.
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    # zipfile reports damaged archives with BadZipFile, and bad headers, versions,
+    # compression methods and encryption with a range of others (NotImplementedError,
+    # RuntimeError, zlib.error, ...): all mean "this container cannot be opened".
+    except Exception as exc:
         what = KIND_NAMES.get(declared or "", "a ZIP-based document (DOCX, XLSX)")
         raise MaterialReadError(
             "corrupt",

@@ -14,7 +14,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
 from typing import Any
 
@@ -118,12 +118,17 @@ def decode_text(material: MaterialFile, ctx: ReadContext) -> str:
 def text_blocks(text: str, ctx: ReadContext, *, page: int | None = None) -> list[TextBlock]:
     blocks: list[TextBlock] = []
     heading: str | None = None
+    paragraphs = 0
     for span, is_heading in split_blocks(text):
         ctx.tick()
+        # As in HTML: a heading stays a block (an essay's text keeps it; a single
+        # unpunctuated line is still text), but is not a passage or a paragraph.
         if is_heading:
-            heading = span.text.lstrip("#").strip()
+            heading = " ".join(span.text.lstrip("#").split())
+            blocks.append(TextBlock(heading, page, paragraphs + 1, heading))
         else:
-            blocks.append(TextBlock(" ".join(span.text.split()), page, len(blocks) + 1, heading))
+            paragraphs += 1
+            blocks.append(TextBlock(" ".join(span.text.split()), page, paragraphs, heading))
     return blocks
 
 
@@ -167,7 +172,13 @@ def html_blocks(html: str, ctx: ReadContext) -> list[TextBlock]:
         raise ctx.too_large(f"holds {len(html):,} characters of HTML (limit {limit:,})")
     # nh3 (ammonia, linear time) removes scripts, styles and attributes; the
     # parser then only sees well-formed, harmless structure and text.
-    clean = nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes={}, link_rel=None)
+    clean = nh3.clean(
+        html,
+        tags=set(_ALLOWED_TAGS),
+        clean_content_tags={"script", "style", "title", "noscript", "template"},
+        attributes={},
+        link_rel=None,
+    )
     parser = _BlockParser(ctx)
     parser.feed(clean)
     parser.close()
@@ -298,13 +309,45 @@ def _read_xlsx(material: MaterialFile, ctx: ReadContext) -> list[TextBlock]:
     blocks: list[TextBlock] = []
     try:
         for sheet in workbook.worksheets:
-            for row in sheet.iter_rows(values_only=True):
-                ctx.tick(1 + len(row) // 20)
-                text = "; ".join(str(v).strip() for v in row if v is not None and str(v).strip())
-                if text:
-                    blocks.append(TextBlock(text, None, len(blocks) + 1, sheet.title))
+            rows = (
+                ["" if v is None else str(v) for v in row]
+                for row in sheet.iter_rows(values_only=True)
+            )
+            blocks.extend(_table_blocks(rows, ctx, heading=sheet.title, first=len(blocks) + 1))
     finally:
         workbook.close()
+    return blocks
+
+
+def _table_blocks(
+    rows: Iterable[list[str]], ctx: ReadContext, *, heading: str | None, first: int = 1
+) -> list[TextBlock]:
+    """One block per row, each value named by its column header ("Where: chloroplasts"),
+    and ended as a sentence, so a row is one piece of evidence on its own."""
+    blocks: list[TextBlock] = []
+    header: list[str] | None = None
+    for row in rows:
+        ctx.tick(1 + len(row) // 20)
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            continue
+        named = [
+            f"{header[i]}: {cell}" if i < len(header) and header[i] else cell
+            for i, cell in enumerate(cells)
+            if cell
+        ]
+        text = "; ".join(named)
+        blocks.append(
+            TextBlock(
+                text if text.endswith(".") else text + ".", None, first + len(blocks), heading
+            )
+        )
+    if header is not None and not blocks:
+        # A single row: it is the content, not a header.
+        blocks.append(TextBlock("; ".join(c for c in header if c) + ".", None, first, heading))
     return blocks
 
 
@@ -321,20 +364,9 @@ def _read_rtf(material: MaterialFile, ctx: ReadContext) -> list[TextBlock]:
 def _read_csv(material: MaterialFile, ctx: ReadContext) -> list[TextBlock]:
     text = decode_text(material, ctx)
     delimiter = "\t" if material.name.lower().endswith(".tsv") else ","
-    # A CSV is a table: each row becomes one block ("a; b; c"), the header row
-    # its heading, so evidence quotes keep the row together.
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    blocks: list[TextBlock] = []
-    header: str | None = None
-    for row in reader:
-        ctx.tick(1 + len(row) // 20)
-        line = "; ".join(cell.strip() for cell in row if cell.strip())
-        if not line:
-            continue
-        if header is None:
-            header = line
-        blocks.append(TextBlock(line, None, len(blocks) + 1, header))
-    return blocks
+    # A CSV is a table, read like a spreadsheet: one block per row, values named
+    # by the header row.
+    return _table_blocks(csv.reader(io.StringIO(text), delimiter=delimiter), ctx, heading=None)
 
 
 def _read_markdown(material: MaterialFile, ctx: ReadContext) -> list[TextBlock]:
