@@ -249,13 +249,41 @@ def _summary(job: SubmissionJob, min_confidence: float) -> dict[str, Any]:
         f"{counts['supported']} supported, {counts['partially_supported']} partly supported, "
         f"{contradicted} contradicted, {unsupported} without evidence."
     )
+    named = sorted((c for c in kept if c.label == "contradicted"), key=lambda c: -c.confidence)
     return {
         "result": result,
         "priority": priority,
         "indicationColor": COLORS[level],
         "indicationAlt": alt,
-        "comment": alt + " Open the report for the evidence behind each claim.",
+        "comment": report_comment([c.claim.text for c in named], alt),
     }
+
+
+# What SpeedGrader shows of an Asset Report comment; longer comments are cut.
+COMMENT_MAX_CHARS = 1000
+NAMED_CLAIMS_MAX = 3
+CLAIM_BRIEF_CHARS = 140
+
+
+def report_comment(contradicted: list[str], counts: str) -> str:
+    """The Asset Report comment: the contradicted claims first (briefly, most confident
+    first), then the counts, within the platform's length."""
+    parts = []
+    if contradicted:
+        briefs = [
+            text if len(text) <= CLAIM_BRIEF_CHARS else text[: CLAIM_BRIEF_CHARS - 1] + "…"
+            for text in (" ".join(t.split()) for t in contradicted[:NAMED_CLAIMS_MAX])
+        ]
+        more = len(contradicted) - len(briefs)
+        listed = " ".join(f'"{brief}"' for brief in briefs)
+        parts.append(
+            f"Contradicted by the course materials: {listed}"
+            + (f" (and {more} more)." if more else "")
+        )
+    parts.append(counts)
+    parts.append("Open the report for the evidence behind each claim.")
+    comment = " ".join(parts)
+    return comment if len(comment) <= COMMENT_MAX_CHARS else comment[: COMMENT_MAX_CHARS - 1] + "…"
 
 
 def _visible_to_owner(asset: Asset) -> bool:
