@@ -198,7 +198,8 @@ def job_assets_text(job: SubmissionJob) -> tuple[str, list[str]] | None:
         _no_materials(assets)
         raise CanvasPermanentError(
             "This course has no materials yet; add them on the processor's settings page "
-            "and retry the job.",
+            "(the gear on Smart Notes in the assignment's Document Processing), then press "
+            "Retry on the Smart Notes course page.",
             code="no_materials",
         )
     max_bytes = settings.CANVAS_ATTACHMENT_MAX_BYTES

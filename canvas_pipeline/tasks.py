@@ -26,7 +26,8 @@ def _retry_or_fail(task, job_id: int, exc: CanvasTransientError) -> None:  # typ
         job_fail(
             job_id=job_id,
             code=exc.code,
-            message=f"{exc.message}; gave up after {retries + 1} tries (retry the job later)",
+            message=f"{exc.message}; gave up after {retries + 1} tries (press Retry on the "
+            "Smart Notes course page later, or run jobs_retry)",
         )
         return
     countdown = max(exc.retry_after_s or 0.0, backoff_s(retries))

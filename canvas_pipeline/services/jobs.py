@@ -184,8 +184,8 @@ def job_process(*, job_id: int) -> bool:
         job_fail(
             job_id=job_id,
             code="no_materials",
-            message="This course has no materials yet; add them (course_materials_add) and "
-            "retry the job.",
+            message="This course has no materials yet; add them (Smart Notes course page > "
+            "Settings > Course materials) and press Retry on the course page.",
         )
         return True
     if not text.strip():
