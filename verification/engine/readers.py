@@ -358,7 +358,8 @@ def _read_rtf(material: MaterialFile, ctx: ReadContext) -> list[TextBlock]:
     raw = material.data.decode("latin-1")
     if len(raw) > ctx.limits.text_max_chars:
         raise ctx.too_large(f"holds more than {ctx.limits.text_max_chars:,} characters")
-    return text_blocks(rtf_to_text(raw, errors="replace"), ctx)
+    text: str = rtf_to_text(raw, errors="replace")  # type: ignore[no-untyped-call]  # striprtf has no annotations
+    return text_blocks(text, ctx)
 
 
 def _read_csv(material: MaterialFile, ctx: ReadContext) -> list[TextBlock]:
