@@ -189,3 +189,15 @@ def test_a_teaching_assistant_cannot_upload_materials_on_the_settings_page(  # t
     assert refused.status_code == 403
     assert b"Only instructors add course materials" in refused.content
     assert Material.objects.count() == materials_before
+
+
+def test_the_settings_page_states_the_upload_limits_to_instructors_only(  # type: ignore[no-untyped-def]
+    client, processor, lms, canvas
+):
+    claims = _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS)
+    instructor = client.get(launch(client, lms, "instructor", claims)["Location"]).content
+    ta = client.get(launch(client, lms, "ta", claims)["Location"]).content
+
+    assert b"at most 10 files per upload, each up to 20 MB" in instructor
+    assert b"Only instructors add course materials." in ta
+    assert b'name="materials"' not in ta
