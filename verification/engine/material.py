@@ -66,12 +66,12 @@ class ReadContext:
             "remove what is not course text",
         )
 
-    def corrupt(self, kind: str, exc: BaseException | None = None) -> MaterialReadError:
-        detail = f" ({type(exc).__name__})" if exc is not None else ""
+    def corrupt(self, kind: str) -> MaterialReadError:
+        # Plain words only: the parser's exception stays chained (``__cause__``) for logs.
         return MaterialReadError(
             "corrupt",
-            f"{self.name} could not be read as {kind}{detail}; it may be damaged: open it and "
-            f"save or export it again as {kind}",
+            f"{self.name} could not be read as {kind}: the file is damaged or is not really "
+            f"{kind}; open it and save or export it again as {kind}",
         )
 
     def check_size(self, n_bytes: int) -> None:

@@ -88,7 +88,7 @@ def read_file(material: MaterialFile, limits: InputLimits) -> list[TextBlock]:
     # signal damaged input with a wide, undocumented range of exceptions; any of
     # them means this one file is unreadable, never that ingestion should stop.
     except Exception as exc:
-        raise ctx.corrupt(KIND_NAMES[kind], exc) from exc
+        raise ctx.corrupt(KIND_NAMES[kind]) from exc
     if not blocks:
         raise MaterialReadError(
             "empty", f"{material.name} contains no text; check that it is the right file"
