@@ -34,7 +34,7 @@ class Command(BaseCommand):
         which.add_argument("--course", help="Canvas course id (as in its URL)")
         which.add_argument(
             "--context",
-            help="LTI context id (the course's id in the launch; shown on the settings page)",
+            help="LTI context id of the course (admin: LTI contexts)",
         )
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument(
