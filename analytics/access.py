@@ -17,7 +17,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from canvas_pipeline.models import CanvasCourse
+from canvas_pipeline.models import CanvasCourse, SubmissionJob
 from canvas_pipeline.selectors import course_get_for_context
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
@@ -63,3 +63,14 @@ def course_view(
         return wrapped
 
     return decorator
+
+
+def job_report_visible(
+    job: SubmissionJob, *, roles: frozenset[AppRole], canvas_user_id: str
+) -> bool:
+    """Who may open one job's report: the course's staff, and the student who
+    submitted it once it is released (a held report waits for the instructor)."""
+    if roles & set(STAFF):
+        return True
+    is_student = bool(canvas_user_id) and canvas_user_id == job.canvas_user_id
+    return is_student and job.state != SubmissionJob.State.HELD

@@ -47,8 +47,9 @@ def course_for_launch(lti: LtiLaunch) -> CanvasCourse:
             "canvas_course_id=$Canvas.course.id to the developer key.",
             code="no_course_id",
         )
+    # The context's domain, checked as a hostname at launch (not the raw custom field).
     installation = installation_ensure(
-        platform=lti.platform, api_domain=lti.custom.get("canvas_api_domain", "")
+        platform=lti.platform, api_domain=lti.context.canvas_api_domain
     )
     course, _ = CanvasCourse.objects.get_or_create(
         installation=installation,

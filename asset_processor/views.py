@@ -92,6 +92,11 @@ def processor_settings(request: HttpRequest) -> HttpResponse:
         return _error(request, "Smart Notes is not attached to this assignment.", "settings", 404)
     saved = False
     if request.method == "POST":
+        if request.FILES.getlist("materials") and AppRole.INSTRUCTOR not in lti.roles:
+            # Course materials are the instructor's, as on the course page.
+            return _error(
+                request, "Only the course's instructors can upload materials.", "role", 403
+            )
         try:
             services.processor_settings_update(
                 processor=processor,
@@ -100,13 +105,9 @@ def processor_settings(request: HttpRequest) -> HttpResponse:
                 post_comment=request.POST.get("post_comment") == "on",
                 title=request.POST.get("title"),
             )
-            uploads = request.FILES.getlist("materials")
-            if uploads and AppRole.INSTRUCTOR not in lti.roles:
-                # Course materials decide every student's verdicts: instructors add them.
-                return _error(request, "Only instructors add course materials.", "role", 403)
             files = [
                 UploadedMaterial(name=f.name, data=f.read(), content_type=f.content_type or "")
-                for f in uploads
+                for f in request.FILES.getlist("materials")
             ]
             if files:
                 course_materials_add(course=processor.course, files=files)

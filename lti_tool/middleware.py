@@ -11,7 +11,15 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from lti_tool.sessions import ABSENT, TOKEN_HEADER, TOKEN_PARAM, launch_from_token
+from lti_tool.selectors import frame_ancestor_origins_for
+from lti_tool.sessions import (
+    ABSENT,
+    TOKEN_HEADER,
+    TOKEN_PARAM,
+    launch_from_token,
+    platform_from_stale_token,
+)
+from ops.middleware import frame_ancestors_allow
 
 
 def _token_from(request: HttpRequest) -> str:
@@ -30,6 +38,12 @@ class LtiLaunchMiddleware:
         token = _token_from(request)
         launch = launch_from_token(token) if token else None
         request.lti = launch or ABSENT  # type: ignore[attr-defined]
+        if token and launch is None:
+            # An expired (or revoked) token still names its platform: the "open it
+            # again" page stays visible in that platform's frame.
+            platform = platform_from_stale_token(token)
+            if platform is not None:
+                frame_ancestors_allow(request, frame_ancestor_origins_for(platform))
         if launch is not None:
             # The token is a per-launch secret no other site can read, so it stands in
             # for the CSRF cookie that cookieless browsers never send back.

@@ -82,12 +82,23 @@ class _Rejected(Exception):
         self.http_status = http_status
 
 
-_jwks_lock = threading.Lock()
+_jwks_locks_guard = threading.Lock()
+_jwks_locks: dict[str, threading.Lock] = {}
 _jwks_cache: dict[str, tuple[float, dict[str, jwt.PyJWK]]] = {}
 
 
+def _jwks_lock(url: str) -> threading.Lock:
+    """One lock per key set, so a slow platform cannot hold up the others' events."""
+    with _jwks_locks_guard:
+        return _jwks_locks.setdefault(url, threading.Lock())
+
+
 def _jwks_fetch(url: str) -> dict[str, jwt.PyJWK]:
-    response = requests.get(url, timeout=5, headers={"User-Agent": settings.CANVAS_USER_AGENT})
+    from ops.outbound import OutboundSession
+
+    response = OutboundSession().get(
+        url, timeout=5, headers={"User-Agent": settings.CANVAS_USER_AGENT}
+    )
     response.raise_for_status()
     keys: dict[str, jwt.PyJWK] = {}
     for data in response.json().get("keys", []):
@@ -101,20 +112,25 @@ def _jwks_fetch(url: str) -> dict[str, jwt.PyJWK]:
 
 
 def jwks_key_get(url: str, kid: str) -> jwt.PyJWK | None:
-    """The key `kid` from the JWKS at `url`, cached; refetched on an unknown kid."""
-    now = time.monotonic()
+    """The key `kid` from the JWKS at `url`, cached; refetched on an unknown kid at
+    most every JWKS_MIN_REFRESH_S. A failed fetch counts as a fetch (the keys known
+    before are kept), so forged events cannot make the server fetch on each one."""
     entry = _jwks_cache.get(url)
+    now = time.monotonic()
     if entry and now - entry[0] < JWKS_TTL_S and kid in entry[1]:
         return entry[1][kid]
     if entry and now - entry[0] < JWKS_MIN_REFRESH_S:
         return entry[1].get(kid)
-    with _jwks_lock:
+    with _jwks_lock(url):
+        entry = _jwks_cache.get(url)  # another thread may have fetched while this waited
+        if entry and time.monotonic() - entry[0] < JWKS_MIN_REFRESH_S:
+            return entry[1].get(kid)
         try:
             keys = _jwks_fetch(url)
         except (requests.RequestException, ValueError) as exc:
             logger.warning("canvas.jwks.unavailable", url=url, error=str(exc))
-            return entry[1].get(kid) if entry else None
-        _jwks_cache[url] = (now, keys)
+            keys = entry[1] if entry else {}
+        _jwks_cache[url] = (time.monotonic(), keys)
     return keys.get(kid)
 
 

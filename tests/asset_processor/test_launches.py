@@ -167,28 +167,25 @@ def test_settings_page_is_for_instructors_only(client, processor, lms, canvas): 
     assert client.get(response["Location"]).status_code == 403
 
 
-def test_a_teaching_assistant_cannot_upload_materials_on_the_settings_page(  # type: ignore[no-untyped-def]
-    client, processor, lms, canvas
-):
+def test_settings_page_refuses_material_uploads_from_a_ta(client, processor, lms, canvas):  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from verification.models import Material
+    from canvas_pipeline.models import CanvasCourse
 
+    corpus_before = CanvasCourse.objects.get(pk=processor.course_id).corpus_id
     response = launch(client, lms, "ta", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS))
-    materials_before = Material.objects.count()
-    refused = client.post(
+    upload = client.post(
         "/asset-processor/settings/",
         {
             "lti_session": token_from(response["Location"]),
             "release_policy": "never",
-            "min_confidence": "0.4",
-            "materials": [SimpleUploadedFile("notes.txt", b"Cells are made of cheese.")],
+            "materials": SimpleUploadedFile("notes.txt", b"Cells divide.", "text/plain"),
         },
     )
-
-    assert refused.status_code == 403
-    assert b"Only instructors add course materials" in refused.content
-    assert Material.objects.count() == materials_before
+    assert upload.status_code == 403
+    assert CanvasCourse.objects.get(pk=processor.course_id).corpus_id == corpus_before
+    processor.refresh_from_db()
+    assert processor.release_policy != "never"
 
 
 def test_the_settings_page_states_the_upload_limits_to_instructors_only(  # type: ignore[no-untyped-def]
@@ -199,5 +196,5 @@ def test_the_settings_page_states_the_upload_limits_to_instructors_only(  # type
     ta = client.get(launch(client, lms, "ta", claims)["Location"]).content
 
     assert b"at most 10 files per upload, each up to 20 MB" in instructor
-    assert b"Only instructors add course materials." in ta
+    assert b"Only the course's instructors can upload materials." in ta
     assert b'name="materials"' not in ta

@@ -33,6 +33,7 @@ from verification.engine.cache import (
 )
 from verification.engine.claims import ClaimExtraction, extract_claims
 from verification.engine.config import ChunkConfig, VerifierConfig
+from verification.engine.decision import DecisionModel, load_decision
 from verification.engine.errors import (
     ConfigError,
     IndexFormatError,
@@ -90,6 +91,7 @@ __all__ = [
     "ClaimResult",
     "ConfigError",
     "CorpusIndex",
+    "DecisionModel",
     "Embedder",
     "Evidence",
     "HfNliScorer",
@@ -126,6 +128,7 @@ __all__ = [
     "extract_claims",
     "find_marker",
     "ingest_materials",
+    "load_decision",
     "render_text",
     "retrieve",
     "submission_text_from_html",

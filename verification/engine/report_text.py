@@ -35,6 +35,7 @@ _SKIP_WORDS = {
     "heading": "headings",
     "citation": "citations",
     "too_short": "fragments",
+    "vague": "statements too vague to check",
     "claim_cap": "over the claim limit",
 }
 
