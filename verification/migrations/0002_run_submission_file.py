@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('verification', '0001_initial'),
+        ("verification", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='verificationrun',
-            name='submission_content_type',
+            model_name="verificationrun",
+            name="submission_content_type",
             field=models.CharField(blank=True, max_length=127),
         ),
         migrations.AddField(
-            model_name='verificationrun',
-            name='submission_file',
+            model_name="verificationrun",
+            name="submission_file",
             field=models.BinaryField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='verificationrun',
-            name='submission_file_name',
+            model_name="verificationrun",
+            name="submission_file_name",
             field=models.CharField(blank=True, max_length=255),
         ),
     ]
