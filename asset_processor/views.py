@@ -117,10 +117,14 @@ def processor_settings(request: HttpRequest) -> HttpResponse:
             return _error(request, exc.message, exc.code)
         saved = True
         processor.refresh_from_db()
+    from verification.limits import limits_describe
+
     context = {
         "processor": processor,
         "policies": AssetProcessor.ReleasePolicy.choices,
         "saved": saved,
         "has_materials": processor.course.corpus_id is not None,
+        "can_add_materials": AppRole.INSTRUCTOR in lti.roles,
+        "limits": limits_describe(),
     }
     return render(request, "asset_processor/settings.html", context)

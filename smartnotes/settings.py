@@ -241,8 +241,23 @@ if SMARTNOTES_NLI_CPU_DTYPE not in {"auto", "bf16", "fp32"}:
     raise ImproperlyConfigured("SMARTNOTES_NLI_CPU_DTYPE must be auto, bf16 or fp32")
 SMARTNOTES_MAX_CLAIMS = env.int("SMARTNOTES_MAX_CLAIMS", default=60)
 SMARTNOTES_CLAIM_CACHE_TTL_S = env.int("SMARTNOTES_CLAIM_CACHE_TTL_S", default=7 * 24 * 3600)
+# Limits a user can reach: stated on the upload forms and in `verify --help`,
+# enforced with a message that names them, the same in the demo, the CLI and
+# Canvas (verification/limits.py; docs/limits.md).
 SMARTNOTES_UPLOAD_MAX_BYTES = env.int("SMARTNOTES_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+SMARTNOTES_MAX_FILES = env.int("SMARTNOTES_MAX_FILES", default=10)
+SMARTNOTES_COURSE_MAX_FILES = env.int("SMARTNOTES_COURSE_MAX_FILES", default=200)
+SMARTNOTES_UPLOAD_TOTAL_MAX_BYTES = env.int(
+    "SMARTNOTES_UPLOAD_TOTAL_MAX_BYTES", default=50 * 1024 * 1024
+)
+SMARTNOTES_ESSAY_MAX_CHARS = env.int("SMARTNOTES_ESSAY_MAX_CHARS", default=200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SMARTNOTES_UPLOAD_MAX_BYTES
+# Django refuses a multipart body with more files than this (RequestDataTooBig).
+DATA_UPLOAD_MAX_NUMBER_FILES = SMARTNOTES_MAX_FILES + 1
+# The public demo: POSTs per client per minute, and its runs' time limit (they
+# run on the low-priority `demo` queue, never on the queues Canvas work uses).
+SMARTNOTES_DEMO_RATE_PER_MINUTE = env.int("SMARTNOTES_DEMO_RATE_PER_MINUTE", default=6)
+SMARTNOTES_DEMO_TIME_LIMIT_S = env.int("SMARTNOTES_DEMO_TIME_LIMIT_S", default=240)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # ---------------------------------------------------------------------------

@@ -54,6 +54,8 @@ JWKS_TTL_S = 3600
 # An unknown kid refetches the JWKS at most this often (Canvas rotates monthly).
 JWKS_MIN_REFRESH_S = 30
 EVENT_FUTURE_SKEW_S = 300
+# Clock skew allowed on a signed event's exp, nbf and iat (PyJWT's `leeway`).
+JWT_LEEWAY_S = 60
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,29 @@ def _decode(
         raise _Rejected("unknown_kid")
     if key.algorithm_name != "RS256" or not key.Algorithm.verify(signing_input, key.key, signature):
         raise _Rejected("bad_signature")
+    jwt_times_check(payload, now=time.time())
     return payload, installation, True
+
+
+def jwt_times_check(payload: dict[str, Any], *, now: float, leeway_s: float = JWT_LEEWAY_S) -> None:
+    """exp, nbf and iat of a verified token, checked as PyJWT checks them (each only
+    when present, numeric, with leeway): a replayed event past its expiry is refused.
+
+    Plain arithmetic on the already-decoded payload, so the intake keeps its speed
+    (PyJWT's own decode would parse and verify the token a second time)."""
+    times: dict[str, float] = {}
+    for claim in ("exp", "nbf", "iat"):
+        if claim in payload:
+            value = payload[claim]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise _Rejected(f"bad_{claim}")
+            times[claim] = float(value)
+    if "exp" in times and now >= times["exp"] + leeway_s:
+        raise _Rejected("token_expired")
+    if "nbf" in times and now < times["nbf"] - leeway_s:
+        raise _Rejected("token_not_yet_valid")
+    if "iat" in times and now < times["iat"] - leeway_s:
+        raise _Rejected("token_issued_in_the_future")
 
 
 def _jws_parts(token: bytes) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:

@@ -30,7 +30,10 @@ logger = structlog.get_logger(__name__)
 JOB_LEASE_S = 120
 # A RECEIVED job whose message never arrived is re-sent after this long.
 STALE_RECEIVED_S = 60
-ATTACHMENT_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown")
+ATTACHMENT_EXTENSIONS = (
+    ".pdf", ".docx", ".xlsx", ".rtf", ".txt", ".md", ".markdown", ".html", ".htm", ".csv",
+)  # fmt: skip
+ATTACHMENT_TYPES = "PDF, DOCX, XLSX, RTF, HTML, Markdown, CSV and text"
 State = SubmissionJob.State
 
 
@@ -114,9 +117,33 @@ def _claim(job_id: int, *, from_state: str, to_state: str, **fields: Any) -> dat
     return lease if taken == 1 else None
 
 
+class LeaseLost(Exception):
+    """Another delivery took the job while this one was fetching."""
+
+
+class JobLease:
+    """A fetch's lease on its job, renewed between downloads and reads, so a long
+    fetch keeps the job instead of being redelivered and thrown away."""
+
+    def __init__(self, job_id: int, expires_at: datetime) -> None:
+        self.job_id = job_id
+        self.expires_at = expires_at
+
+    def renew(self) -> None:
+        renewed = timezone.now() + timedelta(seconds=JOB_LEASE_S)
+        if not SubmissionJob.objects.filter(
+            pk=self.job_id, state=State.FETCHING, lease_expires_at=self.expires_at
+        ).update(lease_expires_at=renewed):
+            raise LeaseLost(self.job_id)
+        self.expires_at = renewed
+
+
 def job_process(*, job_id: int) -> bool:
     """Fetch the attempt from Canvas, extract its text and create the verification run."""
+    from celery.exceptions import SoftTimeLimitExceeded
     from django.db.models import F
+
+    from verification.services import ApplicationError
 
     lease = _claim(
         job_id,
@@ -128,10 +155,24 @@ def job_process(*, job_id: int) -> bool:
     if lease is None:
         return False
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
+    holder = JobLease(job_id, lease)
     try:
         text, notes = attempt_text_from_extensions(job) or with_client(
-            job.course, lambda client: _attempt_text(client, job)
+            job.course, lambda client: _attempt_text(client, job, holder)
         )
+    except LeaseLost:
+        return False
+    except SoftTimeLimitExceeded:
+        job_fail(
+            job_id=job_id,
+            code="fetch_time_limit",
+            message="Reading this attempt took longer than the time limit; its files may be "
+            "too large or damaged.",
+        )
+        return True
+    except ApplicationError as exc:
+        job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        return True
     except CanvasTransientError:
         _set_state(job_id, State.RECEIVED, from_states=(State.FETCHING,), lease_expires_at=None)
         raise
@@ -143,8 +184,8 @@ def job_process(*, job_id: int) -> bool:
         job_fail(
             job_id=job_id,
             code="no_materials",
-            message="This course has no materials yet; add them (course_materials_add) and "
-            "retry the job.",
+            message="This course has no materials yet; add them (Smart Notes course page > "
+            "Settings > Course materials) and press Retry on the course page.",
         )
         return True
     if not text.strip():
@@ -152,14 +193,19 @@ def job_process(*, job_id: int) -> bool:
             job_id=job_id, code="no_text", message=" ".join(notes) or "The attempt holds no text."
         )
         return True
-    from verification.services import run_create
+    from verification.services import essay_length_check, run_create
 
+    try:
+        essay_length_check(text)
+    except ApplicationError as exc:
+        job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        return True
     with transaction.atomic():
         run = run_create(
             corpus=corpus, text=text, source=VerificationRun.Source.CANVAS, enqueue=False
         )
         moved = SubmissionJob.objects.filter(
-            pk=job_id, state=State.FETCHING, lease_expires_at=lease
+            pk=job_id, state=State.FETCHING, lease_expires_at=holder.expires_at
         ).update(
             state=State.QUEUED,
             state_changed_at=timezone.now(),
@@ -188,9 +234,11 @@ def _attempt_of(submission: dict[str, Any], attempt: int) -> dict[str, Any]:
     )
 
 
-def _attempt_text(client, job: SubmissionJob) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
-    """The attempt's text and notes about what could not be read."""
-    from verification.engine import submission_text_from_html
+def _attempt_text(client, job: SubmissionJob, lease: JobLease) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The attempt's text and notes about what could not be read.
+
+    Raises ApplicationError when a text entry is past the limits."""
+    from verification.services import UploadedMaterial, submission_text_from_upload
 
     submission = client.submission_get(
         course_id=job.course.canvas_course_id,
@@ -199,27 +247,36 @@ def _attempt_text(client, job: SubmissionJob) -> tuple[str, list[str]]:  # type:
     )
     version = _attempt_of(submission, job.attempt)
     kind = version.get("submission_type") or job.submission_type
+    lease.renew()
     if kind == "online_text_entry":
-        return submission_text_from_html(version.get("body") or ""), []
+        body = version.get("body") or ""
+        if not body.strip():
+            return "", []
+        # The same reader, limits and messages as an uploaded .html file.
+        return submission_text_from_upload(
+            UploadedMaterial("The text entry", body.encode(), "text/html")
+        ), []
     if kind == "online_upload":
-        return _attachments_text(client, version.get("attachments") or [])
+        return _attachments_text(client, version.get("attachments") or [], lease)
     raise CanvasPermanentError(
         f"Submissions of type {kind} are not checked.", code="unsupported_submission_type"
     )
 
 
-def _attachments_text(client, attachments: list[dict[str, Any]]) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
-    from verification.engine.ingest import MaterialFile, ingest_materials, read_blocks
+def _attachments_text(
+    client, attachments: list[dict[str, Any]], lease: JobLease
+) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    from verification.engine import MaterialFile, MaterialReadError, document_text
+    from verification.limits import input_limits
 
     limit = settings.CANVAS_ATTACHMENT_MAX_BYTES
+    limits = input_limits()
     texts: list[str] = []
     notes: list[str] = []
-    for attachment in attachments:
+    for attachment in attachments[: limits.files_max]:
         name = str(attachment.get("display_name") or attachment.get("filename") or "file")
         if not name.lower().endswith(ATTACHMENT_EXTENSIONS):
-            notes.append(
-                f"{name} was not checked: only PDF, DOCX, TXT and Markdown files are read."
-            )
+            notes.append(f"{name} was not checked: only {ATTACHMENT_TYPES} files are read.")
             continue
         if int(attachment.get("size") or 0) > limit:
             notes.append(f"{name} was not checked: it is larger than {limit // 1024 // 1024} MB.")
@@ -229,12 +286,19 @@ def _attachments_text(client, attachments: list[dict[str, Any]]) -> tuple[str, l
         except CanvasPermanentError as exc:
             notes.append(f"{name} could not be downloaded: {exc.message}.")
             continue
+        lease.renew()
         material = MaterialFile(name=name, data=data, content_type=attachment.get("content-type"))
-        errors = ingest_materials([material]).errors
-        if errors:
-            notes.append(f"{name} could not be read: {errors[0].message}")
+        try:
+            texts.append(document_text(material, limits))
+        except MaterialReadError as exc:
+            notes.append(f"{name} could not be read: {exc.message}.")
             continue
-        texts.append("\n\n".join(block.text for block in read_blocks(material)))
+        finally:
+            lease.renew()
+    if len(attachments) > limits.files_max:
+        notes.append(
+            f"Only the first {limits.files_max} files were checked (the limit per attempt)."
+        )
     return "\n\n".join(t for t in texts if t.strip()), notes
 
 

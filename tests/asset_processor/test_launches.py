@@ -186,3 +186,15 @@ def test_settings_page_refuses_material_uploads_from_a_ta(client, processor, lms
     assert CanvasCourse.objects.get(pk=processor.course_id).corpus_id == corpus_before
     processor.refresh_from_db()
     assert processor.release_policy != "never"
+
+
+def test_the_settings_page_states_the_upload_limits_to_instructors_only(  # type: ignore[no-untyped-def]
+    client, processor, lms, canvas
+):
+    claims = _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS)
+    instructor = client.get(launch(client, lms, "instructor", claims)["Location"]).content
+    ta = client.get(launch(client, lms, "ta", claims)["Location"]).content
+
+    assert b"at most 10 files per upload, each up to 20 MB" in instructor
+    assert b"Only the course's instructors can upload materials." in ta
+    assert b'name="materials"' not in ta

@@ -48,9 +48,11 @@ from verification.engine.ingest import (
     MaterialFile,
     MaterialReadError,
     document_text,
+    essay_text,
     ingest_materials,
     submission_text_from_html,
 )
+from verification.engine.limits import InputLimits
 from verification.engine.nli import HfNliScorer, NliPair, NliScorer
 from verification.engine.pipeline import ProgressCallback, Verifier
 from verification.engine.report_text import REPORT_MARKER, find_marker, render_text
@@ -95,6 +97,7 @@ __all__ = [
     "HfNliScorer",
     "IndexFormatError",
     "IngestResult",
+    "InputLimits",
     "LabelMappingError",
     "LruClaimCache",
     "MaterialError",
@@ -121,6 +124,7 @@ __all__ = [
     "build_index",
     "claim_cache_key",
     "document_text",
+    "essay_text",
     "extract_claims",
     "find_marker",
     "ingest_materials",

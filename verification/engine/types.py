@@ -30,7 +30,9 @@ SkipReason = Literal[
     "claim_cap",
 ]
 
-MaterialErrorCode = Literal["empty", "corrupt", "encrypted", "no_text", "unsupported_type"]
+MaterialErrorCode = Literal[
+    "empty", "corrupt", "encrypted", "no_text", "unsupported_type", "too_large"
+]
 
 ReasonCode = Literal[
     "negation",
