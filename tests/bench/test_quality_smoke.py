@@ -21,7 +21,8 @@ def _claims(side: str) -> set[str]:
 
 def test_tuning_and_evaluation_sides_share_no_claim() -> None:
     tune, evaluation = _claims("tune"), _claims("eval")
-    assert tune and evaluation
+    assert tune
+    assert evaluation
     assert not tune & evaluation
 
 
@@ -66,4 +67,4 @@ def test_summary_counts_false_contradictions_and_skips() -> None:
 
 
 def test_default_data_path_is_beside_the_repository() -> None:
-    assert DEFAULT_DATA == Path(__file__).resolve().parents[3] / "shared" / "data"
+    assert Path(__file__).resolve().parents[3] / "shared" / "data" == DEFAULT_DATA

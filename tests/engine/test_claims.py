@@ -104,7 +104,12 @@ def test_claim_cap_skips_the_rest_with_a_note() -> None:
 
 
 @pytest.mark.parametrize(
-    "sentence", ["Everything starts with energy.", "Things change over time.", "It all depends on many things."]
+    "sentence",
+    [
+        "Everything starts with energy.",
+        "Things change over time.",
+        "It all depends on many things.",
+    ],
 )
 def test_statements_too_vague_to_check_are_skipped_with_a_reason(sentence: str) -> None:
     result = extract_claims(f"Plants make glucose from carbon dioxide. {sentence}")

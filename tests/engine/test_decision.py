@@ -106,7 +106,8 @@ def test_decision_file_round_trips(tmp_path: Path) -> None:
     (tmp_path / DECISION_FILE).write_text(json.dumps(model.to_dict()))
     loaded = load_decision(tmp_path)
     assert loaded == model
-    assert loaded is not None and loaded.version == model.version
+    assert loaded is not None
+    assert loaded.version == model.version
 
 
 def test_no_decision_file_means_rules(tmp_path: Path) -> None:

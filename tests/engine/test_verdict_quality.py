@@ -50,7 +50,7 @@ def check(minilm_embedder):  # type: ignore[no-untyped-def]
     return run
 
 
-@pytest.mark.parametrize("noise", [" – café résumé", " (as we saw in class)", " lol"])
+@pytest.mark.parametrize("noise", [" \u2013 café résumé", " (as we saw in class)", " lol"])
 def test_irrelevant_words_do_not_flip_a_supported_claim(check, noise: str) -> None:
     claim = "Plants take in carbon dioxide through small openings called stomata"
     assert check(claim + ".").label == "supported"
