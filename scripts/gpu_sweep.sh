@@ -10,7 +10,8 @@ export PYTHONPATH="$PWD:/tmp/site" HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 \
   SMARTNOTES_BASE_MODEL="$PWD/.gpu/base" TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total,memory.used,utilization.gpu --format=csv
 python3 -m verification.training.gpu_sweep --pool .gpu/pool-v2.jsonl.gz \
-  --out /tmp/sweep --export /tmp/model --budget-min "${BUDGET_MIN:-5.5}" 2>&1 | tee "$OUT/sweep.log"
+  --out /tmp/sweep --export /tmp/model --budget-min "${BUDGET_MIN:-5.5}" \
+  ${ONLY:+--only "$ONLY"} 2>&1 | tee "$OUT/sweep.log"
 cp /tmp/sweep/sweep.json "$OUT/" 2>/dev/null
 for f in /tmp/sweep/*.log; do echo "== $f"; grep -v "Loading weights\|Writing model" "$f" | tail -n 40; done > "$OUT/runs.log"
 if [ -f /tmp/model/model.safetensors ]; then

@@ -29,6 +29,8 @@ SWEEP: dict[str, tuple[float, int, int, float]] = {
     "lr8e-5-e4-ls": (8e-5, 4, 32, 0.05),
     "lr5e-5-e6-ls": (5e-5, 6, 32, 0.05),
     "lr1.2e-4-e5-b64-ls": (1.2e-4, 5, 64, 0.05),
+    # Second call, alone on the GPU: the first call's best configuration, more epochs.
+    "lr1.2e-4-e7-b64-ls": (1.2e-4, 7, 64, 0.05),
 }
 
 
