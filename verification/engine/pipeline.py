@@ -19,7 +19,13 @@ from verification.engine.decision import (
     claim_signals,
     key_terms,
 )
-from verification.engine.explain import LIMITATIONS, best_quote, evidence_windows, split_clauses
+from verification.engine.explain import (
+    LIMITATIONS,
+    best_quote,
+    claim_core,
+    evidence_windows,
+    split_clauses,
+)
 from verification.engine.nli import NliPair, NliScorer
 from verification.engine.retrieval import (
     CorpusIndex,
@@ -57,6 +63,8 @@ class _Job:
     clauses: tuple[str, ...]
     windows: tuple[tuple[int, str], ...] = ()
     """(position in evidence_passages, sentence) for the best passages' sentences."""
+    hypothesis: str = ""
+    """What the NLI model reads: the claim without an appended aside (see `claim_core`)."""
 
 
 class Verifier:
@@ -201,6 +209,7 @@ class Verifier:
             rrf_k=self.config.rrf_k,
         )
         jobs = []
+        weights = self._weights(index) if self.decision is not None and claims else None
         for claim, claim_hits in zip(claims, hits, strict=True):
             passages = tuple(
                 (index.passages[h.passage_index], h.similarity, h.rank)
@@ -214,7 +223,8 @@ class Verifier:
                 for sentence in evidence_windows(passage.text)
             )
             clauses = tuple(split_clauses(claim.text))
-            jobs.append(_Job(claim, passages, clauses, windows))
+            hypothesis = claim_core(claim.text, weights.frequency) if weights else claim.text
+            jobs.append(_Job(claim, passages, clauses, windows, hypothesis))
         return jobs
 
     def _score_jobs(
@@ -232,8 +242,8 @@ class Verifier:
         pairs: list[NliPair] = []
         for job in jobs:
             premises = [passage.text for passage, _, _ in job.evidence_passages]
-            pairs.extend((premise, job.claim.text) for premise in premises[:first])
-            pairs.extend((sentence, job.claim.text) for _, sentence in job.windows)
+            pairs.extend((premise, job.hypothesis) for premise in premises[:first])
+            pairs.extend((sentence, job.hypothesis) for _, sentence in job.windows)
             for clause in job.clauses:
                 premises_for_clause = premises[: self.config.clause_passages]
                 pairs.extend((premise, clause) for premise in premises_for_clause)
@@ -242,7 +252,7 @@ class Verifier:
         for job in jobs:
             premises = [passage.text for passage, _, _ in job.evidence_passages]
             if len(premises) > first and not self._decisive(job, premises[:first], scores):
-                later.extend((premise, job.claim.text) for premise in premises[first:])
+                later.extend((premise, job.hypothesis) for premise in premises[first:])
         scores.update(self._score(later, progress, start=0.75, end=0.95))
         return scores
 
@@ -251,7 +261,7 @@ class Verifier:
     ) -> bool:
         threshold = self.config.decisive_probability
         return any(
-            max(scores[(p, job.claim.text)].entailment, scores[(p, job.claim.text)].contradiction)
+            max(scores[(p, job.hypothesis)].entailment, scores[(p, job.hypothesis)].contradiction)
             >= threshold
             for p in premises
         )
@@ -293,11 +303,11 @@ class Verifier:
                     passage,
                     similarity,
                     rank,
-                    scores[(passage.text, job.claim.text)],
-                    best_quote(passage.text, job.claim.text),
+                    scores[(passage.text, job.hypothesis)],
+                    best_quote(passage.text, job.hypothesis),
                 )
                 for passage, similarity, rank in job.evidence_passages
-                if (passage.text, job.claim.text) in scores
+                if (passage.text, job.hypothesis) in scores
             ]
             best = job.evidence_passages[: self.config.clause_passages]
             clause_premises = [passage.text for passage, _, _ in best]
@@ -322,13 +332,13 @@ def _scored_units(
     job: _Job, evidence: Sequence[Evidence], scores: dict[NliPair, NliScores], weights: TermWeights
 ) -> list[ScoredUnit]:
     """Every scored passage and window of a claim, with its anchoring, best passage first."""
-    terms = key_terms(job.claim.text)
+    terms = key_terms(job.hypothesis)
     units = [
         ScoredUnit(i, e.passage.text, e.similarity, e.nli, anchor(terms, e.passage.text, weights))
         for i, e in enumerate(evidence)
     ]
     for position, sentence in job.windows:
-        nli = scores.get((sentence, job.claim.text))
+        nli = scores.get((sentence, job.hypothesis))
         if nli is not None and position < len(evidence):
             similarity = evidence[position].similarity
             units.append(
