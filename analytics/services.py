@@ -15,8 +15,9 @@ from analytics.models import ClaimOverride, RunVerdictCounts
 from analytics.selectors.common import LABELS, effective_label
 from canvas_pipeline.models import CanvasCourse, SubmissionJob
 from lti_tool.models import LtiUser
+from smartnotes.errors import ApplicationError
 from verification.models import ClaimResult, VerificationRun
-from verification.services import ApplicationError, UploadedMaterial
+from verification.services import UploadedMaterial
 
 logger = structlog.get_logger("smartnotes.analytics")
 

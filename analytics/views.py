@@ -29,7 +29,8 @@ from analytics.selectors import learner as learner_sel
 from analytics.selectors.common import LABEL_COLOURS, LABEL_NAMES
 from analytics.selectors.reports import report_for_job
 from canvas_pipeline.selectors import course_needs_reconnect
-from verification.services import ApplicationError, UploadedMaterial
+from smartnotes.errors import ApplicationError
+from verification.services import UploadedMaterial
 
 NOTICES = {
     "override": "Verdict saved. The student's feedback and analytics now use it.",

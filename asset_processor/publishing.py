@@ -146,7 +146,7 @@ def _asset_text(asset: Asset, max_bytes: int) -> str | None:
     if content_type in HTML_TYPES:
         text = submission_text_from_html(downloaded.data.decode("utf-8", "replace"))
     else:
-        from verification.services import ApplicationError
+        from smartnotes.errors import ApplicationError
 
         try:
             text = submission_text_from_upload(
@@ -301,7 +301,7 @@ def _comment_wanted(job: SubmissionJob) -> bool:
 def job_reports_publish(job: SubmissionJob) -> bool:
     """canvas_pipeline publisher: the final reports; True when the job is finished
     here, False when the pipeline's comment step should run as well."""
-    from canvas_pipeline.services.jobs import _set_state
+    from canvas_pipeline.services.state import job_state_set
 
     if not job.assets.exists():
         return False
@@ -309,7 +309,7 @@ def job_reports_publish(job: SubmissionJob) -> bool:
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job.pk)
     if _comment_wanted(job):
         return False
-    _set_state(
+    job_state_set(
         job.pk,
         State.DONE,
         from_states=(State.POSTING,),

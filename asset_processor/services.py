@@ -22,7 +22,7 @@ from lti_tool.claims import Claim
 from lti_tool.launch import registration_for
 from lti_tool.models import Platform
 from lti_tool.sessions import LtiLaunch
-from verification.services import ApplicationError
+from smartnotes.errors import ApplicationError
 
 logger = structlog.get_logger(__name__)
 REPORT_TYPE = "smartnotes-factcheck"

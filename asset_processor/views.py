@@ -15,7 +15,8 @@ from asset_processor.notices import NoticeRejected, notices_intake
 from asset_processor.selectors import processor_get_for_launch, report_get_for_launch
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
-from verification.services import ApplicationError, UploadedMaterial
+from smartnotes.errors import ApplicationError
+from verification.services import UploadedMaterial
 
 logger = structlog.get_logger(__name__)
 STAFF = (AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT)

@@ -1,6 +1,9 @@
 """Celery tasks: a job id in, one service call, retries owned here (STYLE.md §4).
 
 Routes (smartnotes/celery.py): job_verify on `gpu`, the rest on `submissions`.
+Failures are recorded at the task boundary: an exception that is not retried, or
+that outlived its retries, fails the job (and a verify step's run) with the reason
+through the tasks' `on_failure` hook, so the instructor sees it and can retry.
 """
 
 from celery import shared_task
@@ -19,7 +22,7 @@ MAX_CANVAS_RETRIES = 8
 
 def _retry_or_fail(task, job_id: int, exc: CanvasTransientError) -> None:  # type: ignore[no-untyped-def]
     """Retry a throttled/unavailable Canvas call with backoff and jitter; give up with a reason."""
-    from canvas_pipeline.services.jobs import job_fail
+    from canvas_pipeline.services.state import job_fail
 
     retries = task.request.retries
     if retries >= MAX_CANVAS_RETRIES:
@@ -33,8 +36,23 @@ def _retry_or_fail(task, job_id: int, exc: CanvasTransientError) -> None:  # typ
     raise task.retry(countdown=countdown, exc=exc, max_retries=MAX_CANVAS_RETRIES)
 
 
+def _job_failed(step: str):  # type: ignore[no-untyped-def]
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+        from canvas_pipeline.services.state import job_fail_unexpected
+
+        job_id = args[0] if args else kwargs.get("job_id")
+        if job_id is not None:
+            job_fail_unexpected(job_id=job_id, step=step, exc=exc)
+
+    return on_failure
+
+
 @shared_task(
-    name="canvas_pipeline.job_process", bind=True, max_retries=MAX_CANVAS_RETRIES, **_DB_RETRY
+    name="canvas_pipeline.job_process",
+    bind=True,
+    max_retries=MAX_CANVAS_RETRIES,
+    on_failure=_job_failed("process"),
+    **_DB_RETRY,
 )
 def job_process(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
     from canvas_pipeline.services import jobs
@@ -45,7 +63,13 @@ def job_process(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
         _retry_or_fail(self, job_id, exc)
 
 
-@shared_task(name="canvas_pipeline.job_verify", bind=True, max_retries=20, **_DB_RETRY)
+@shared_task(
+    name="canvas_pipeline.job_verify",
+    bind=True,
+    max_retries=20,
+    on_failure=_job_failed("verify"),
+    **_DB_RETRY,
+)
 def job_verify(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
     from canvas_pipeline.models import SubmissionJob
     from canvas_pipeline.services import jobs
@@ -60,7 +84,11 @@ def job_verify(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @shared_task(
-    name="canvas_pipeline.job_post", bind=True, max_retries=MAX_CANVAS_RETRIES, **_DB_RETRY
+    name="canvas_pipeline.job_post",
+    bind=True,
+    max_retries=MAX_CANVAS_RETRIES,
+    on_failure=_job_failed("post"),
+    **_DB_RETRY,
 )
 def job_post(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
     from canvas_pipeline.services import posting

@@ -14,7 +14,7 @@ from canvas_pipeline.services.oauth import oauth_authorize_url, oauth_complete
 from canvas_pipeline.services.posting import job_approve, job_retry
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
-from verification.services import ApplicationError
+from smartnotes.errors import ApplicationError
 
 STAFF = (AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT)
 

@@ -11,6 +11,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from smartnotes.errors import (
+    ApplicationError,
+    attempts_exhausted_message,
+    unexpected_error_message,
+)
 from verification.models import ClaimResult, Corpus, Material, VerificationRun
 
 logger = structlog.get_logger(__name__)
@@ -18,15 +23,9 @@ logger = structlog.get_logger(__name__)
 # A live worker renews the lease with every progress write; a dead one lets it lapse.
 RUN_LEASE_S = 90
 STALE_PENDING_S = 120
-
-
-class ApplicationError(Exception):
-    """Something the user can fix; views show the message."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+# Claims of one run before it is failed: each is a delivery whose worker died mid-run
+# (an exception fails the run at once, through the task's on_failure hook).
+MAX_RUN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -146,11 +145,16 @@ def run_create(*, corpus: Corpus, text: str, source: str, enqueue: bool = True) 
 
 
 def run_claim(*, run_id: int) -> bool:
-    """Take the run: PENDING, or RUNNING with an expired lease (its worker died)."""
+    """Take the run: PENDING, or RUNNING with an expired lease (its worker died) and
+    attempts left; a run out of attempts is failed with the reason instead."""
     now = timezone.now()
     claimed = VerificationRun.objects.filter(
         Q(status=VerificationRun.Status.PENDING)
-        | Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now),
+        | Q(
+            status=VerificationRun.Status.RUNNING,
+            lease_expires_at__lt=now,
+            attempts__lt=MAX_RUN_ATTEMPTS,
+        ),
         pk=run_id,
     ).update(
         status=VerificationRun.Status.RUNNING,
@@ -160,6 +164,8 @@ def run_claim(*, run_id: int) -> bool:
         stage="starting",
         progress=0.0,
     )
+    if not claimed:
+        runs_fail_exhausted(run_ids=[run_id])
     return claimed == 1
 
 
@@ -264,17 +270,66 @@ def run_fail(*, run: VerificationRun, code: str, message: str) -> None:
     logger.warning("verification.run.failed", run_id=run.pk, error_code=code, error=message)
 
 
+def run_fail_unexpected(*, run_id: int, exc: BaseException) -> bool:
+    """The task boundary's failure path: a run an exception stopped is FAILED with the
+    reason in plain words, never left RUNNING. False when it had already finished."""
+    failed = VerificationRun.objects.filter(
+        pk=run_id,
+        status__in=(VerificationRun.Status.PENDING, VerificationRun.Status.RUNNING),
+    ).update(
+        status=VerificationRun.Status.FAILED,
+        error_code="internal_error",
+        error_message=unexpected_error_message(exc),
+        stage="failed",
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )
+    logger.error(
+        "verification.run.crashed", run_id=run_id, error=repr(exc)[:500], recorded=bool(failed)
+    )
+    return failed == 1
+
+
+def runs_fail_exhausted(*, run_ids: list[int] | None = None) -> list[int]:
+    """Fail RUNNING runs whose lease lapsed with no attempts left (their worker died
+    MAX_RUN_ATTEMPTS times); the ids failed."""
+    query = VerificationRun.objects.filter(
+        status=VerificationRun.Status.RUNNING,
+        lease_expires_at__lt=timezone.now(),
+        attempts__gte=MAX_RUN_ATTEMPTS,
+    )
+    if run_ids is not None:
+        query = query.filter(pk__in=run_ids)
+    ids = list(query.values_list("id", flat=True)[:500])
+    for run_id in ids:
+        VerificationRun.objects.filter(pk=run_id, status=VerificationRun.Status.RUNNING).update(
+            status=VerificationRun.Status.FAILED,
+            error_code="attempts_exhausted",
+            error_message=attempts_exhausted_message(MAX_RUN_ATTEMPTS),
+            stage="failed",
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+        )
+        logger.warning("verification.run.exhausted", run_id=run_id, attempts=MAX_RUN_ATTEMPTS)
+    return ids
+
+
 def runs_requeue_stale() -> int:
     """Re-send runs whose message was lost or whose worker died (lease expired)."""
     from verification.tasks import run_execute as run_execute_task
 
+    runs_fail_exhausted()
     now = timezone.now()
     stale = VerificationRun.objects.filter(
         Q(
             status=VerificationRun.Status.PENDING,
             created_at__lt=now - timedelta(seconds=STALE_PENDING_S),
         )
-        | Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now)
+        | Q(
+            status=VerificationRun.Status.RUNNING,
+            lease_expires_at__lt=now,
+            attempts__lt=MAX_RUN_ATTEMPTS,
+        )
     ).values_list("id", flat=True)[:500]
     ids = list(stale)
     for run_id in ids:

@@ -1,7 +1,22 @@
-"""Celery tasks: ids in, one service call, retries owned here (STYLE.md §4)."""
+"""Celery tasks: ids in, one service call, retries owned here (STYLE.md §4).
+
+Failures are recorded at the task boundary (HackSoft's `on_failure` pattern): an
+exception that is not retried, or one that outlived its retries, fails the run
+with the reason, so no run is left `running` by an error nobody expected.
+"""
+
+from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+
+
+def _run_failed(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+    from verification.services import run_fail_unexpected
+
+    run_id = args[0] if args else kwargs.get("run_id")
+    if run_id is not None:
+        run_fail_unexpected(run_id=run_id, exc=exc)
 
 
 @shared_task(
@@ -12,8 +27,9 @@ from django.db import InterfaceError, OperationalError
     retry_backoff_max=300,
     retry_jitter=True,
     max_retries=8,
+    on_failure=_run_failed,
 )
-def run_execute(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
+def run_execute(self: Any, run_id: int) -> None:
     from verification import services
 
     if services.run_execute(run_id=run_id):

@@ -22,9 +22,10 @@ from canvas_pipeline.canvas import CanvasError, CanvasTransientError
 from canvas_pipeline.models import CommentPosting, SubmissionJob
 from canvas_pipeline.services.access import with_client
 from canvas_pipeline.services.extensions import publish_with_extensions
-from canvas_pipeline.services.jobs import _set_state, job_enqueue, job_fail
+from canvas_pipeline.services.jobs import job_enqueue
+from canvas_pipeline.services.state import job_fail, job_state_set
+from smartnotes.errors import ApplicationError
 from verification.models import VerificationRun
-from verification.services import ApplicationError
 
 logger = structlog.get_logger(__name__)
 
@@ -70,7 +71,7 @@ def job_post(*, job_id: int) -> bool:
         return True
     approved = CommentPosting.objects.filter(job_id=job_id).exists()
     if (job.course.hold_for_review or not job.course.auto_post) and not approved:
-        _set_state(job_id, State.HELD, from_states=(State.POSTING,), lease_expires_at=None)
+        job_state_set(job_id, State.HELD, from_states=(State.POSTING,), lease_expires_at=None)
         logger.info("canvas.job.held", job_id=job_id)
         return True
     return comment_post(job_id=job_id)
@@ -130,7 +131,7 @@ def comment_post(*, job_id: int) -> bool:
             found_existing=found,
             posted_at=timezone.now(),
         )
-    _set_state(
+    job_state_set(
         job_id,
         State.DONE,
         from_states=(State.POSTING,),
@@ -187,7 +188,7 @@ def job_approve(*, job_id: int, user) -> SubmissionJob:  # type: ignore[no-untyp
                 )
         except IntegrityError:
             CommentPosting.objects.filter(job=job).update(approved_by=user)
-        if _set_state(
+        if job_state_set(
             job_id, State.POSTING, from_states=(State.HELD,), posting_started_at=timezone.now()
         ):
             job_enqueue(job_id, step="post")
@@ -201,13 +202,19 @@ def job_retry(*, job_id: int) -> SubmissionJob:
     job = SubmissionJob.objects.select_related("run").get(pk=job_id)
     if job.state != State.FAILED:
         raise ApplicationError("Only failed jobs can be retried.", code="not_failed")
-    reset = {"error_code": "", "error_message": "", "finished_at": None, "lease_expires_at": None}
+    reset = {
+        "error_code": "",
+        "error_message": "",
+        "finished_at": None,
+        "lease_expires_at": None,
+        "attempts": 0,  # an instructor's retry starts a fresh set of attempts
+    }
     with transaction.atomic():
         if job.run is not None and job.run.status == VerificationRun.Status.DONE:
-            _set_state(job_id, State.POSTING, from_states=(State.FAILED,), **reset)
+            job_state_set(job_id, State.POSTING, from_states=(State.FAILED,), **reset)
             job_enqueue(job_id, step="post")
         else:
-            _set_state(job_id, State.RECEIVED, from_states=(State.FAILED,), run=None, **reset)
+            job_state_set(job_id, State.RECEIVED, from_states=(State.FAILED,), run=None, **reset)
             job_enqueue(job_id, step="process")
     logger.info("canvas.job.retried", job_id=job_id)
     job.refresh_from_db()

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from canvas_pipeline.models import CanvasInstallation
 from canvas_pipeline.services.setup import course_get_or_create, course_materials_add, platform_get
-from verification.services import ApplicationError, UploadedMaterial, corpus_index_get
+from smartnotes.errors import ApplicationError
+from verification.services import UploadedMaterial, corpus_index_get
 
 
 class Command(BaseCommand):

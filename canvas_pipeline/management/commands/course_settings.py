@@ -8,7 +8,7 @@ from canvas_pipeline.services.setup import (
     course_settings_update,
     platform_get,
 )
-from verification.services import ApplicationError
+from smartnotes.errors import ApplicationError
 
 
 def on_off(value: str) -> bool:

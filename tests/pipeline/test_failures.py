@@ -1,0 +1,142 @@
+"""Failures recorded at the task boundary, capped, and shown to the instructor with a
+Retry that works."""
+
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from canvas_pipeline import tasks
+from canvas_pipeline.models import SubmissionJob
+from canvas_pipeline.services import jobs, maintenance, posting
+from canvas_pipeline.services.intake import event_intake
+from canvas_pipeline.services.state import MAX_JOB_ATTEMPTS
+from tests.pipeline.conftest import ASSIGNMENT, COURSE, STUDENT
+from tests.pipeline.test_instructor import INSTRUCTOR, launch_token
+from verification import services as verification_services
+from verification.models import VerificationRun
+
+pytestmark = [pytest.mark.django_db]
+State = SubmissionJob.State
+
+
+@pytest.fixture
+def job(course, text_submission, signed_event, verifier_settings):
+    job_id = event_intake(body=signed_event()).job_id
+    jobs.job_process(job_id=job_id)
+    return SubmissionJob.objects.get(pk=job_id)
+
+
+def _broken_materials(*args, **kwargs):
+    raise zipfile.BadZipFile("File is not a zip file")
+
+
+def test_an_unexpected_exception_fails_the_job_and_its_run_with_the_reason(job, monkeypatch):
+    monkeypatch.setattr(verification_services, "corpus_index_get", _broken_materials)
+
+    tasks.job_verify.apply(args=(job.pk,))
+
+    failed = SubmissionJob.objects.select_related("run").get(pk=job.pk)
+    assert failed.state == State.FAILED
+    assert failed.error_code == "verify_internal_error"
+    assert "unexpected error" in failed.error_message
+    assert "BadZipFile: File is not a zip file" in failed.error_message
+    assert failed.run.status == VerificationRun.Status.FAILED  # never left running
+    assert failed.run.error_message == failed.error_message
+
+
+def test_the_instructor_sees_the_reason_and_retry_finishes_the_job(
+    client, job, monkeypatch, fake_canvas, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(verification_services, "corpus_index_get", _broken_materials)
+    tasks.job_verify.apply(args=(job.pk,))
+    monkeypatch.undo()
+    token, _ = launch_token(job.course, [INSTRUCTOR])
+
+    page = client.get("/course/", HTTP_X_LTI_SESSION=token).content.decode()
+    (status,) = client.get("/canvas/jobs/", HTTP_X_LTI_SESSION=token).json()["jobs"]
+    assert "BadZipFile" in page
+    assert "Retry" in page
+    assert status["can_retry"]
+    assert "unexpected error" in status["error_message"]
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(f"/canvas/jobs/{job.public_id}/retry/", HTTP_X_LTI_SESSION=token)
+    assert response.status_code == 200
+    jobs.job_process(job_id=job.pk)
+    jobs.job_verify(job_id=job.pk)
+    posting.job_post(job_id=job.pk)
+    assert SubmissionJob.objects.get(pk=job.pk).state == State.DONE
+    assert len(fake_canvas.comments(COURSE, ASSIGNMENT, STUDENT)) == 1
+
+
+def test_a_demo_run_that_raises_ends_failed_not_running(db, monkeypatch):
+    from verification.tasks import run_execute
+
+    corpus = verification_services.corpus_create(
+        name="c",
+        files=[verification_services.UploadedMaterial("m.txt", b"Plants need light.")],
+    )
+    run = verification_services.run_create(
+        corpus=corpus, text="Plants need light.", source="demo", enqueue=False
+    )
+    monkeypatch.setattr(verification_services, "corpus_index_get", _broken_materials)
+
+    run_execute.apply(args=(run.pk,))
+
+    run.refresh_from_db()
+    assert run.status == VerificationRun.Status.FAILED
+    assert run.error_code == "internal_error"
+    assert "BadZipFile" in run.error_message
+
+
+def _worker_died(run: VerificationRun, attempts: int) -> None:
+    VerificationRun.objects.filter(pk=run.pk).update(
+        status=VerificationRun.Status.RUNNING,
+        attempts=attempts,
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+
+
+def test_a_run_whose_worker_keeps_dying_is_failed_after_the_cap_and_not_resent(job):
+    SubmissionJob.objects.filter(pk=job.pk).update(
+        state=State.VERIFYING, state_changed_at=timezone.now() - timedelta(hours=1)
+    )
+    _worker_died(job.run, verification_services.MAX_RUN_ATTEMPTS)
+
+    maintenance.jobs_requeue_stale()  # fails the run; its job's verify step is sent once
+    jobs.job_verify(job_id=job.pk)
+
+    failed = SubmissionJob.objects.select_related("run").get(pk=job.pk)
+    assert failed.run.status == VerificationRun.Status.FAILED
+    assert failed.run.error_code == "attempts_exhausted"
+    assert (failed.state, failed.error_code) == (State.FAILED, "verify_attempts_exhausted")
+    assert "gave up after 3 attempts" in failed.error_message
+    assert maintenance.jobs_requeue_stale() == 0
+    assert verification_services.runs_requeue_stale() == 0
+
+
+def test_a_run_with_attempts_left_is_resent(job):
+    SubmissionJob.objects.filter(pk=job.pk).update(state=State.VERIFYING)
+    _worker_died(job.run, verification_services.MAX_RUN_ATTEMPTS - 1)
+
+    assert maintenance.jobs_requeue_stale() == 1
+    assert VerificationRun.objects.get(pk=job.run_id).status == VerificationRun.Status.RUNNING
+
+
+def test_a_fetch_whose_worker_keeps_dying_is_failed_after_the_cap(
+    course, text_submission, signed_event
+):
+    job_id = event_intake(body=signed_event()).job_id
+    SubmissionJob.objects.filter(pk=job_id).update(
+        state=State.FETCHING,
+        attempts=MAX_JOB_ATTEMPTS,
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+
+    assert maintenance.jobs_requeue_stale() == 0
+    assert jobs.job_process(job_id=job_id) is False
+
+    failed = SubmissionJob.objects.get(pk=job_id)
+    assert (failed.state, failed.error_code) == (State.FAILED, "attempts_exhausted")
