@@ -212,7 +212,7 @@ def override(request: HttpRequest, claim_id: int, scope: CourseScope) -> HttpRes
         )
     try:
         if form.cleaned_data["action"] == "clear":
-            services.claim_override_clear(claim=claim)
+            services.claim_override_clear(claim=claim, user=scope.user)
             notice = "override_cleared"
         else:
             services.claim_override_set(

@@ -221,15 +221,15 @@ def job_assets_text(job: SubmissionJob) -> tuple[str, list[str]] | None:
 
 
 def _summary(job: SubmissionJob, min_confidence: float) -> dict[str, Any]:
-    """result, priority, color, alt text and comment from the job's finished run."""
-    from verification.engine.types import Report
+    """result, priority, color, alt text and comment from the job's effective report
+    (verification.reports: instructor overrides applied)."""
     from verification.models import VerificationRun
+    from verification.reports import report_effective
 
-    run = VerificationRun.objects.only("report").get(pk=job.run_id)
-    report = Report.from_dict(run.report)
-    kept = [c for c in report.claims if c.confidence >= min_confidence]
+    report = report_effective(VerificationRun.objects.get(pk=job.run_id))
+    kept = [c for c in report.claims if c.confidence >= min_confidence or c.is_corrected]
     counts = {
-        label: sum(1 for c in kept if c.label == label)
+        label: sum(1 for c in kept if c.effective == label)
         for label in ("supported", "partially_supported", "contradicted", "not_enough_evidence")
     }
     total = len(kept)
@@ -248,6 +248,9 @@ def _summary(job: SubmissionJob, min_confidence: float) -> dict[str, Any]:
         f"{counts['supported']} supported, {counts['partially_supported']} partly supported, "
         f"{contradicted} contradicted, {unsupported} without evidence."
     )
+    corrected = len(report.corrected)
+    if corrected:
+        alt += f" Your instructor corrected {corrected} verdict{'s' if corrected != 1 else ''}."
     return {
         "result": result,
         "priority": priority,
@@ -345,3 +348,14 @@ def job_failure_report(*, job_id: int, code: str, message: str) -> None:
             )
         except CanvasError as exc:
             logger.warning("asset_processor.report.failed", asset_id=asset.pk, error=exc.message)
+
+
+def job_reports_correct(job: SubmissionJob) -> None:
+    """canvas_pipeline correction publisher: after an instructor's override, each asset
+    already reported gets a newer `Processed` report with the corrected result."""
+    reported = Asset.objects.filter(
+        job=job, status=Asset.Status.READ, final_report_at__isnull=False
+    ).update(final_report_at=None)
+    if reported:
+        reports_final_post(job_id=job.pk)
+        logger.info("asset_processor.reports.corrected", job_id=job.pk, assets=reported)

@@ -99,6 +99,24 @@ def job_post(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
         _retry_or_fail(self, job_id, exc)
 
 
+@shared_task(
+    name="canvas_pipeline.job_correct",
+    bind=True,
+    max_retries=MAX_CANVAS_RETRIES,
+    **_DB_RETRY,
+)
+def job_correct(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
+    from canvas_pipeline.services import corrections
+
+    try:
+        corrections.job_correct(job_id=job_id)
+    except CanvasTransientError as exc:
+        if self.request.retries >= MAX_CANVAS_RETRIES:
+            raise  # recorded by the worker's log and Sentry; the job itself stays DONE
+        countdown = max(exc.retry_after_s or 0.0, backoff_s(self.request.retries))
+        raise self.retry(countdown=countdown, exc=exc) from exc
+
+
 @shared_task(name="canvas_pipeline.jobs_requeue_stale")
 def jobs_requeue_stale() -> int:
     from canvas_pipeline.services import maintenance

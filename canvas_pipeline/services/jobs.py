@@ -51,7 +51,12 @@ def job_enqueue(job_id: int, *, step: str) -> None:
     the row is already saved and jobs_requeue_stale sends it again."""
     from canvas_pipeline import tasks
 
-    task = {"process": tasks.job_process, "verify": tasks.job_verify, "post": tasks.job_post}[step]
+    task = {
+        "process": tasks.job_process,
+        "verify": tasks.job_verify,
+        "post": tasks.job_post,
+        "correct": tasks.job_correct,
+    }[step]
 
     def send() -> None:
         global _broker_down_until

@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import structlog
 from django.conf import settings
@@ -21,11 +21,13 @@ from django.utils import timezone
 from canvas_pipeline.canvas import CanvasError, CanvasTransientError
 from canvas_pipeline.models import CommentPosting, SubmissionJob
 from canvas_pipeline.services.access import with_client
+from canvas_pipeline.services.comment import comment_render
 from canvas_pipeline.services.extensions import publish_with_extensions
 from canvas_pipeline.services.jobs import job_enqueue
 from canvas_pipeline.services.state import job_fail, job_state_set
 from smartnotes.errors import ApplicationError
 from verification.models import VerificationRun
+from verification.reports import report_effective
 
 logger = structlog.get_logger(__name__)
 
@@ -34,32 +36,35 @@ State = SubmissionJob.State
 
 
 def report_url_for(job: SubmissionJob) -> str:
+    """The comment's "Full report" link: a Canvas launch of this tool (decision 0008).
+
+    Canvas's external_tools/retrieve launches the tool whose URL matches `url` in the
+    course, as the person who clicked: the report opens for whoever Canvas says they
+    are, with no Smart Notes session and no token in the link."""
     from django.urls import reverse
 
-    path = reverse("canvas_pipeline:report", args=[job.public_id])
-    return f"{settings.SMARTNOTES_BASE_URL}{path}"
+    target = settings.SMARTNOTES_BASE_URL + reverse("canvas_pipeline:report", args=[job.public_id])
+    canvas = job.course.installation.api_url.rstrip("/")
+    query = urlencode({"url": target})
+    return f"{canvas}/courses/{job.course.canvas_course_id}/external_tools/retrieve?{query}"
 
 
-def comment_text(job: SubmissionJob) -> tuple[str, str]:
-    """(comment, marker id) for the job's finished run, honouring min confidence."""
-    from verification.engine.report_text import render_text, report_marker_id
+def comment_text(job: SubmissionJob) -> tuple[str, str, dict[str, str]]:
+    """(comment, marker id, verdicts told) for the job's finished run: the effective
+    report (instructor overrides applied), honouring the course's minimum confidence."""
+    from verification.engine.report_text import REPORT_MARKER, report_marker_id
     from verification.engine.types import Report
 
-    run = VerificationRun.objects.only("report").get(pk=job.run_id)
-    report = Report.from_dict(run.report)
-    threshold = job.course.min_confidence
-    notes = list(report.notes) + [str(n) for n in job.notes]
-    if threshold > 0:
-        kept = tuple(r for r in report.claims if r.confidence >= threshold)
-        left_out = len(report.claims) - len(kept)
-        if left_out:
-            notes.append(
-                f"{left_out} claim{'s' if left_out != 1 else ''} below this course's minimum "
-                f"confidence ({threshold:.0%}) are only in the full report."
-            )
-        report = dataclasses.replace(report, claims=kept)
-    report = dataclasses.replace(report, notes=tuple(notes))
-    return render_text(report, report_url=report_url_for(job)), report_marker_id(report)
+    run = VerificationRun.objects.get(pk=job.run_id)
+    marker = report_marker_id(Report.from_dict(run.report))
+    report = report_effective(run, extra_notes=[str(n) for n in job.notes or []])
+    text = comment_render(
+        report,
+        report_url=report_url_for(job),
+        marker_line=f"{REPORT_MARKER}{marker}]",
+        min_confidence=job.course.min_confidence,
+    )
+    return text, marker, report.verdicts
 
 
 def job_post(*, job_id: int) -> bool:
@@ -77,7 +82,9 @@ def job_post(*, job_id: int) -> bool:
     return comment_post(job_id=job_id)
 
 
-def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting | None:
+def _claim_posting(
+    job: SubmissionJob, text: str, marker: str, verdicts: dict[str, str]
+) -> CommentPosting | None:
     now = timezone.now()
     expires = now + timedelta(seconds=POSTING_CLAIM_S)
     posting = CommentPosting.objects.filter(job_id=job.pk).first()
@@ -92,6 +99,7 @@ def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting
                     claim_expires_at=expires,
                     text=text,
                     marker=marker,
+                    verdicts=verdicts,
                 )
         except IntegrityError:
             return None  # claimed a moment ago by another worker
@@ -99,7 +107,7 @@ def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting
         return posting
     taken = CommentPosting.objects.filter(
         pk=posting.pk, state=CommentPosting.State.CLAIMED, claim_expires_at__lt=now
-    ).update(claim_expires_at=expires, text=text, marker=marker)
+    ).update(claim_expires_at=expires, text=text, marker=marker, verdicts=verdicts)
     if not taken:
         return None
     posting.refresh_from_db()
@@ -109,8 +117,8 @@ def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting
 def comment_post(*, job_id: int) -> bool:
     """Claim, check Canvas for an earlier copy, PUT, record. False when another worker has it."""
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
-    text, marker = comment_text(job)
-    posting = _claim_posting(job, text, marker)
+    text, marker, verdicts = comment_text(job)
+    posting = _claim_posting(job, text, marker, verdicts)
     if posting is None:
         return False
     if posting.state != CommentPosting.State.POSTED:
@@ -141,6 +149,9 @@ def comment_post(*, job_id: int) -> bool:
         error_message="",
     )
     logger.info("canvas.comment.posted", job_id=job_id, submission_id=job.canvas_submission_id)
+    # An override saved while the comment was on its way: the correction step tells it.
+    if comment_text(job)[2] != CommentPosting.objects.get(pk=posting.pk).verdicts:
+        job_enqueue(job_id, step="correct")
     return True
 
 
@@ -172,7 +183,7 @@ def job_approve(*, job_id: int, user) -> SubmissionJob:  # type: ignore[no-untyp
     job = SubmissionJob.objects.select_related("course").get(pk=job_id)
     if job.state != State.HELD:
         raise ApplicationError("Only comments held for review can be approved.", code="not_held")
-    text, marker = comment_text(job)
+    text, marker, verdicts = comment_text(job)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -184,6 +195,7 @@ def job_approve(*, job_id: int, user) -> SubmissionJob:  # type: ignore[no-untyp
                     claim_expires_at=timezone.now(),  # free for the posting task to take
                     text=text,
                     marker=marker,
+                    verdicts=verdicts,
                     approved_by=user,
                 )
         except IntegrityError:

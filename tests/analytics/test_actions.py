@@ -55,8 +55,8 @@ def test_override_wrong_changes_students_feedback_and_analytics(course_a, as_use
     assert override.created_by == course_a.instructor
     assert override.created_at is not None
     page = student.get(f"/course/my-feedback/{job.public_id}/").content.decode()
-    assert f'<article class="card claim v-{new_label}" id="claim-{claim.claim_index}">' in page
-    assert "Checked by your instructor" in page
+    assert f'<article class="card claim v-{new_label}" id="claim-{claim.claim_index}"' in page
+    assert "Corrected by your instructor" in page
     after = student.get("/course/my-analytics/").context["data"]
     delta = {c.label: c.count for c in after.counts}
     for c in before.counts:
