@@ -30,15 +30,30 @@ LEARNER = (AppRole.LEARNER,)
 
 @dataclass(frozen=True)
 class CourseScope:
-    context: LtiContext
+    """Who is looking, from where: what analytics.selectors.access scopes every report by."""
+
+    context: LtiContext | None
     course: CanvasCourse | None  # None until the course is connected to Canvas
     user: LtiUser
     is_staff: bool
     is_instructor: bool
+    is_admin: bool = False
 
     @property
     def canvas_user_id(self) -> str:
         return self.user.canvas_user_id
+
+
+def scope_for_launch(lti: Any, *, course: CanvasCourse | None = None) -> CourseScope:
+    """The scope of a request's launch (`request.lti`); `course` when the caller knows it."""
+    return CourseScope(
+        context=lti.context,
+        course=course or course_get_for_context(lti.context),
+        user=lti.user,
+        is_staff=bool(lti.roles & set(STAFF)),
+        is_instructor=AppRole.INSTRUCTOR in lti.roles,
+        is_admin=AppRole.ADMINISTRATOR in lti.roles,
+    )
 
 
 def course_view(
@@ -50,14 +65,7 @@ def course_view(
         @lti_role_required(*roles)
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            lti = request.lti  # type: ignore[attr-defined]
-            scope = CourseScope(
-                context=lti.context,
-                course=course_get_for_context(lti.context),
-                user=lti.user,
-                is_staff=bool(lti.roles & set(STAFF)),
-                is_instructor=AppRole.INSTRUCTOR in lti.roles,
-            )
+            scope = scope_for_launch(request.lti)  # type: ignore[attr-defined]
             return view(request, *args, scope=scope, **kwargs)
 
         return wrapped

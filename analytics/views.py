@@ -26,6 +26,7 @@ from analytics.forms import MaterialsForm, OverrideForm, SettingsForm
 from analytics.selectors import course as course_sel
 from analytics.selectors import export as export_sel
 from analytics.selectors import learner as learner_sel
+from analytics.selectors.access import report_get_for_viewer
 from analytics.selectors.common import LABEL_COLOURS, LABEL_NAMES
 from analytics.selectors.reports import report_for_job
 from canvas_pipeline.selectors import course_needs_reconnect
@@ -168,7 +169,7 @@ def assignment(request: HttpRequest, assignment_id: int, scope: CourseScope) -> 
 @require_GET
 @course_view(STAFF)
 def student(request: HttpRequest, canvas_user_id: str, scope: CourseScope) -> HttpResponse:
-    jobs = course_sel.student_jobs_for_course(scope.course, canvas_user_id)
+    jobs = course_sel.student_jobs_for_course(scope, canvas_user_id)
     names = course_sel.student_names_for_context(scope.context)
     context = {
         "scope": scope,
@@ -182,7 +183,7 @@ def student(request: HttpRequest, canvas_user_id: str, scope: CourseScope) -> Ht
 def _submission_page(
     request: HttpRequest, scope: CourseScope, public_id: str, *, error: str = "", status: int = 200
 ) -> HttpResponse:
-    job = course_sel.job_get_for_course(scope.course, public_id)
+    job = report_get_for_viewer(scope, public_id)
     names = course_sel.student_names_for_context(scope.context)
     context = {
         "scope": scope,
@@ -306,7 +307,9 @@ def _export_assignment(request: HttpRequest, scope: CourseScope) -> int | None:
 @course_view(STAFF)
 def export_claims(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
     assignment_id = _export_assignment(request, scope)
-    rows = export_sel.export_claim_rows(scope.course, scope.context, assignment_id=assignment_id)
+    rows = export_sel.export_claim_rows(
+        scope.course, scope.context, assignment_id=assignment_id, scope=scope
+    )
     suffix = f"-assignment-{assignment_id}" if assignment_id else ""
     return _csv_response(rows, f"smartnotes-claims{suffix}.csv")
 
@@ -316,7 +319,9 @@ def export_claims(request: HttpRequest, scope: CourseScope) -> StreamingHttpResp
 def export_students(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
     assignment_id = _export_assignment(request, scope)
     services.run_counts_sync(course=scope.course)
-    rows = export_sel.export_student_rows(scope.course, scope.context, assignment_id=assignment_id)
+    rows = export_sel.export_student_rows(
+        scope.course, scope.context, assignment_id=assignment_id, scope=scope
+    )
     suffix = f"-assignment-{assignment_id}" if assignment_id else ""
     return _csv_response(rows, f"smartnotes-students{suffix}.csv")
 

@@ -14,8 +14,9 @@ from verification.reports import VerdictCount, effective_label
 
 __all__ = ["LABELS", "LABEL_COLOURS", "LABEL_NAMES", "VerdictCount", "effective_label"]
 State = SubmissionJob.State
-# Reports a student may see: held reports stay hidden until the instructor approves.
-LEARNER_STATES = (State.DONE, State.POSTING)
+# Reports a student may see: held reports stay hidden until the instructor approves
+# (who may open which report is decided in analytics.selectors.access).
+LEARNER_STATES = (State.DONE,)
 # Verified reports, for instructors (held ones included).
 STAFF_STATES = (State.DONE, State.POSTING, State.HELD)
 PEER_MINIMUM = 5
@@ -38,6 +39,7 @@ def jobs_verified(
     canvas_user_id: str | None = None,
     assignment_id: int | None = None,
     latest_only: bool = True,
+    scope: Any = None,
 ) -> QuerySet[SubmissionJob]:
     """Jobs of a course with a finished run, optionally one student's or one assignment's.
 
@@ -52,6 +54,10 @@ def jobs_verified(
     if assignment_id is not None:
         filters &= Q(assignment_id=assignment_id)
     jobs = SubmissionJob.objects.filter(filters)
+    if scope is not None:  # a CourseScope: only reports its person may open
+        from analytics.selectors.access import reports_visible_to
+
+        jobs = jobs.filter(pk__in=reports_visible_to(scope).values("pk"))
     if latest_only:
         newer = SubmissionJob.objects.filter(
             course=course,
