@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from verification import selectors, services
 from verification.forms import DemoForm
 from verification.models import VerificationRun
+from verification.reports import report_effective
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -56,13 +57,12 @@ def demo_form(request: HttpRequest) -> HttpResponse:
 def demo_run(request: HttpRequest, public_id: str) -> HttpResponse:
     _demo_enabled()
     run = selectors.run_get_public(public_id=public_id)
-    claims = selectors.claim_results_list_for_run(run=run)
+    finished = run.status == run.Status.DONE and bool(run.report)
     context = {
         "run": run,
-        "claims": selectors.claims_by_importance(claims=claims),
-        "segments": selectors.essay_segments(text=run.submission_text, claims=claims),
-        "counts": selectors.verdict_counts(claims=claims),
-        "report": run.report or {},
+        # The same report, template and comment the Canvas pages and comment use.
+        "report": report_effective(run) if finished else None,
+        "comment": selectors.run_comment_preview(run=run) if finished else "",
         "materials": run.corpus.materials.order_by("id"),
     }
     return render(request, "verification/demo_run.html", context)

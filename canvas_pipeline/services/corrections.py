@@ -19,12 +19,12 @@ from django.utils import timezone
 from canvas_pipeline.canvas import CanvasError, CanvasTransientError
 from canvas_pipeline.models import CommentCorrection, CommentPosting, SubmissionJob
 from canvas_pipeline.services.access import with_client
-from canvas_pipeline.services.comment import (
+from canvas_pipeline.services.extensions import corrections_publish_with_extensions
+from verification.comment import (
     CORRECTION_MARKER,
     correction_marker_line,
     correction_render,
 )
-from canvas_pipeline.services.extensions import corrections_publish_with_extensions
 from verification.models import VerificationRun
 from verification.reports import report_effective
 

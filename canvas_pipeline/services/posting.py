@@ -21,11 +21,11 @@ from django.utils import timezone
 from canvas_pipeline.canvas import CanvasError, CanvasTransientError
 from canvas_pipeline.models import CommentPosting, SubmissionJob
 from canvas_pipeline.services.access import with_client
-from canvas_pipeline.services.comment import comment_render
 from canvas_pipeline.services.extensions import publish_with_extensions
 from canvas_pipeline.services.jobs import job_enqueue
 from canvas_pipeline.services.state import job_fail, job_state_set
 from smartnotes.errors import ApplicationError
+from verification.comment import comment_render
 from verification.models import VerificationRun
 from verification.reports import report_effective
 
