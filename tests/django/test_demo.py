@@ -106,5 +106,5 @@ def test_the_demo_report_numbers_claims_as_the_comment_does_without_repeating_it
     for claim in run.claims.all():
         number = claim.claim_index + 1
         assert f"[{number}] " in page.split('<pre class="comment">')[1]  # the comment
-        assert f"<span class=\"muted\">[{number}] confidence" in page  # the card
+        assert f'<span class="muted">[{number}] confidence' in page  # the card
     assert "Closest evidence:" not in page  # the card no longer restates quote and source
