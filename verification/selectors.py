@@ -17,10 +17,6 @@ def run_get_public(*, public_id: str) -> VerificationRun:
     return get_object_or_404(VerificationRun.objects.select_related("corpus"), public_id=public_id)
 
 
-def claim_results_list_for_run(*, run: VerificationRun) -> list[ClaimResult]:
-    return list(run.claims.order_by("claim_index"))
-
-
 def essay_segments(*, text: str, claims: list[ClaimResult]) -> list[EssaySegment]:
     """The essay cut at claim offsets, so each claim can be highlighted in place."""
     segments: list[EssaySegment] = []
