@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
-import requests
 import structlog
 from django.core.cache import cache
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
@@ -38,6 +37,7 @@ from lti_tool import handlers, keys
 from lti_tool.claims import Claim
 from lti_tool.models import Deployment, Platform
 from lti_tool.services import deployment_register_from_launch
+from smartnotes.jwks import JwksUnavailable, jwks_document_get, jwks_forget
 
 logger = structlog.get_logger("smartnotes.lti")
 
@@ -45,7 +45,6 @@ ALLOWED_ALGORITHMS = ("RS256",)
 CLOCK_LEEWAY_S = 60
 MAX_TOKEN_AGE_S = 10 * 60
 STATE_LIFETIME_S = 10 * 60
-JWKS_CACHE_S = 3600
 HTTP_TIMEOUT_S = 5
 
 
@@ -265,22 +264,15 @@ class SmartNotesMessageLaunch(DjangoMessageLaunch):
         return self
 
     def fetch_public_key(self, key_set_url: str) -> Any:
-        key = "lti:jwks:" + hashlib.sha256(key_set_url.encode()).hexdigest()
-        cached = cache.get(key)
-        if cached:
-            return cached
+        # The one JWKS cache (smartnotes.jwks), shared with notices and Live Events.
         try:
-            response = self._requests_session.get(key_set_url, timeout=HTTP_TIMEOUT_S)
-            response.raise_for_status()
-            key_set = response.json()
-        except (requests.RequestException, ValueError) as exc:
+            return jwks_document_get(key_set_url)
+        except JwksUnavailable as exc:
             raise LaunchRejected(
                 f"The platform key set at {key_set_url} could not be read.",
                 code="jwks_unavailable",
                 status=502,
             ) from exc
-        cache.set(key, key_set, JWKS_CACHE_S)
-        return key_set
 
     def get_public_key(self) -> tuple[str, str]:
         try:
@@ -289,7 +281,7 @@ class SmartNotesMessageLaunch(DjangoMessageLaunch):
             # Unknown kid: the platform may have rotated; fetch the key set once more.
             registration = self.get_registration()
             url = registration.get_key_set_url() or ""
-            cache.delete("lti:jwks:" + hashlib.sha256(url.encode()).hexdigest())
+            jwks_forget(url)
             registration.set_key_set(None)
             try:
                 return super().get_public_key()

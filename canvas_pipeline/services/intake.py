@@ -14,15 +14,12 @@ import binascii
 import functools
 import hmac
 import json
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import jwt
 import psycopg
-import requests
 import structlog
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
@@ -41,6 +38,10 @@ from canvas_pipeline.models import (
 )
 from canvas_pipeline.services.jobs import job_enqueue
 from canvas_pipeline.services.row_insert import row_columns, row_params
+from smartnotes.jwks import jwks_cache_clear, jwks_key_get
+
+# Re-exported for the callers and tests that reach the JWKS cache through intake.
+__all__ = ["IntakeResult", "event_intake", "job_get_or_create", "jwks_cache_clear", "jwks_key_get"]
 
 logger = structlog.get_logger(__name__)
 
@@ -50,9 +51,6 @@ EVENTS_TOTAL = Counter(
 SUBMISSION_EVENTS = frozenset({"submission_created", "submission_updated"})
 SUBMITTED_STATES = frozenset({"submitted", "pending_review", "graded"})
 CHECKED_TYPES = frozenset({"online_text_entry", "online_upload"})
-JWKS_TTL_S = 3600
-# An unknown kid refetches the JWKS at most this often (Canvas rotates monthly).
-JWKS_MIN_REFRESH_S = 30
 EVENT_FUTURE_SKEW_S = 300
 
 
@@ -78,46 +76,6 @@ class _Rejected(Exception):
         super().__init__(reason)
         self.reason = reason
         self.http_status = http_status
-
-
-_jwks_lock = threading.Lock()
-_jwks_cache: dict[str, tuple[float, dict[str, jwt.PyJWK]]] = {}
-
-
-def _jwks_fetch(url: str) -> dict[str, jwt.PyJWK]:
-    response = requests.get(url, timeout=5, headers={"User-Agent": settings.CANVAS_USER_AGENT})
-    response.raise_for_status()
-    keys: dict[str, jwt.PyJWK] = {}
-    for data in response.json().get("keys", []):
-        try:
-            key = jwt.PyJWK(data)
-        except jwt.PyJWTError:
-            continue  # a key type we cannot use; the others still count
-        if key.key_id:
-            keys[key.key_id] = key
-    return keys
-
-
-def jwks_key_get(url: str, kid: str) -> jwt.PyJWK | None:
-    """The key `kid` from the JWKS at `url`, cached; refetched on an unknown kid."""
-    now = time.monotonic()
-    entry = _jwks_cache.get(url)
-    if entry and now - entry[0] < JWKS_TTL_S and kid in entry[1]:
-        return entry[1][kid]
-    if entry and now - entry[0] < JWKS_MIN_REFRESH_S:
-        return entry[1].get(kid)
-    with _jwks_lock:
-        try:
-            keys = _jwks_fetch(url)
-        except (requests.RequestException, ValueError) as exc:
-            logger.warning("canvas.jwks.unavailable", url=url, error=str(exc))
-            return entry[1].get(kid) if entry else None
-        _jwks_cache[url] = (now, keys)
-    return keys.get(kid)
-
-
-def jwks_cache_clear() -> None:
-    _jwks_cache.clear()
 
 
 # Tenants change rarely and every event needs one: keep them briefly per process.

@@ -298,7 +298,10 @@ def platform(
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
+    from smartnotes.jwks import jwks_cache_clear
+
     cache.clear()
+    jwks_cache_clear()
 
 
 @pytest.fixture(scope="session")
