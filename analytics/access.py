@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from canvas_pipeline.models import CanvasCourse
 from canvas_pipeline.selectors import course_get_for_context
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
 from lti_tool.models import LtiContext, LtiUser
+from lti_tool.sessions import LtiRequest
 
 STAFF = (AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT)
 INSTRUCTOR_ONLY = (AppRole.INSTRUCTOR,)
@@ -64,8 +65,8 @@ def course_view(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @lti_role_required(*roles)
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            scope = scope_for_launch(request.lti)  # type: ignore[attr-defined]
+        def wrapped(request: LtiRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            scope = scope_for_launch(request.lti)
             return view(request, *args, scope=scope, **kwargs)
 
         return wrapped

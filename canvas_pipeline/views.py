@@ -14,6 +14,7 @@ from canvas_pipeline.services.oauth import oauth_authorize_url, oauth_complete
 from canvas_pipeline.services.posting import job_approve, job_retry
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
+from lti_tool.sessions import LtiRequest
 from smartnotes.errors import ApplicationError
 from verification.presentation import LABEL_NAMES
 
@@ -45,8 +46,8 @@ def events_secret(request: HttpRequest, secret_token: str) -> HttpResponse:
     return _intake(request, secret_token)
 
 
-def _course_job(request: HttpRequest, public_id):  # type: ignore[no-untyped-def]
-    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+def _course_job(request: LtiRequest, public_id):  # type: ignore[no-untyped-def]
+    course = selectors.course_get_for_context(request.lti.context)
     job = selectors.job_get_for_course(course, public_id) if course else None
     if job is None:
         raise Http404("No such job in this course")
@@ -55,9 +56,9 @@ def _course_job(request: HttpRequest, public_id):  # type: ignore[no-untyped-def
 
 @require_GET
 @lti_role_required(*STAFF)
-def jobs(request: HttpRequest) -> HttpResponse:
+def jobs(request: LtiRequest) -> HttpResponse:
     """The course's jobs as JSON (state, timestamps, queue position, projected wait)."""
-    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+    course = selectors.course_get_for_context(request.lti.context)
     if course is None:
         return JsonResponse({"jobs": [], "needs_reconnect": False, "enabled": False})
     return JsonResponse(
@@ -71,7 +72,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @lti_role_required(*STAFF)
-def job_retry_view(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+def job_retry_view(request: LtiRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
     job = _course_job(request, public_id)
     try:
         job = job_retry(job_id=job.pk)
@@ -82,10 +83,10 @@ def job_retry_view(request: HttpRequest, public_id) -> HttpResponse:  # type: ig
 
 @require_POST
 @lti_role_required(*STAFF)
-def job_approve_view(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+def job_approve_view(request: LtiRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
     job = _course_job(request, public_id)
     try:
-        job = job_approve(job_id=job.pk, user=request.lti.user)  # type: ignore[attr-defined]
+        job = job_approve(job_id=job.pk, user=request.lti.user)
     except ApplicationError as exc:
         return JsonResponse({"error": exc.message, "code": exc.code}, status=409)
     return JsonResponse(selectors.job_status(job))
@@ -93,12 +94,12 @@ def job_approve_view(request: HttpRequest, public_id) -> HttpResponse:  # type: 
 
 @require_GET
 @lti_role_required(*STAFF)
-def oauth_start(request: HttpRequest) -> HttpResponse:
-    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+def oauth_start(request: LtiRequest) -> HttpResponse:
+    course = selectors.course_get_for_context(request.lti.context)
     if course is None:
         raise Http404("Smart Notes is not set up for this course")
     try:
-        url = oauth_authorize_url(course=course, lti_user_id=request.lti.user.pk)  # type: ignore[attr-defined]
+        url = oauth_authorize_url(course=course, lti_user_id=request.lti.user.pk)
     except ApplicationError as exc:
         return render(
             request, "canvas_pipeline/oauth_done.html", {"error": exc.message}, status=409
@@ -122,7 +123,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @lti_role_required(context_required=False)
-def report(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+def report(request: LtiRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
     """The full report of one job, every claim: for whoever the one access rule lets in
     (analytics.selectors.access). The comment's "Full report" link reaches it through a
     Canvas launch (decision 0008), so it needs no Smart Notes session of its own."""
@@ -130,7 +131,7 @@ def report(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-
     from analytics.selectors.access import report_get_for_viewer
     from analytics.selectors.reports import report_for_job
 
-    scope = scope_for_launch(request.lti)  # type: ignore[attr-defined]
+    scope = scope_for_launch(request.lti)
     job = report_get_for_viewer(scope, public_id)
     context = {
         "job": job,

@@ -8,10 +8,18 @@ CSRF cookie check: the token itself is the unforgeable per-launch secret.
 """
 
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 
-from lti_tool.sessions import ABSENT, TOKEN_HEADER, TOKEN_PARAM, launch_from_token
+from lti_tool.sessions import (
+    ABSENT,
+    TOKEN_HEADER,
+    TOKEN_PARAM,
+    LtiLaunch,
+    LtiRequest,
+    launch_from_token,
+)
 
 
 def _token_from(request: HttpRequest) -> str:
@@ -26,10 +34,11 @@ class LtiLaunchMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: LtiRequest) -> HttpResponse:
         token = _token_from(request)
         launch = launch_from_token(token) if token else None
-        request.lti = launch or ABSENT  # type: ignore[attr-defined]
+        # ABSENT has LtiLaunch's attributes and is falsy: views test `if request.lti`.
+        request.lti = launch if launch is not None else cast(LtiLaunch, ABSENT)
         if launch is not None:
             # The token is a per-launch secret no other site can read, so it stands in
             # for the CSRF cookie that cookieless browsers never send back.

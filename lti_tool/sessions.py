@@ -32,6 +32,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core import signing
+from django.http import HttpRequest
 from django.urls import reverse
 
 from lti_tool.claims import AppRole, Claim, app_roles
@@ -93,6 +94,13 @@ class AbsentLaunch:
 
 
 ABSENT = AbsentLaunch()
+
+
+class LtiRequest(HttpRequest):
+    """An HttpRequest after LtiLaunchMiddleware: `lti` is the launch, or the falsy
+    ABSENT stand-in (same attributes) when the request carries no valid token."""
+
+    lti: "LtiLaunch"
 
 
 @dataclass(frozen=True)
