@@ -135,3 +135,27 @@ def test_a_launch_naming_an_unregistered_page_lands_as_usual(client, platform, j
     )
 
     assert "/course/my-feedback/" in launched["Location"]
+
+
+def test_the_student_sees_a_correction_as_corrected_by_their_instructor(client, platform, job):
+    from analytics.services import claim_override_set
+    from lti_tool.models import LtiUser
+
+    claim = job.run.claims.get(claim_index=1)  # the model said supported
+    teacher = LtiUser.objects.create(platform=job.installation.platform, sub="u-teacher")
+    claim_override_set(
+        claim=claim,
+        course=job.course,
+        user=teacher,
+        is_model_correct=False,
+        label="contradicted",
+        note="Chapter 2 says otherwise.",
+    )
+
+    body = click(client, platform, report_url_for(job), "learner").content.decode()
+
+    card = body.split('id="claim-1"')[1].split("</article>")[0]
+    assert "corrected by your instructor" in card
+    assert "changed from Supported to Contradicted" in card
+    assert "Chapter 2 says otherwise." in card
+    assert "[2]" in card  # the number the comment gives it
