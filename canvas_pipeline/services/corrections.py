@@ -78,8 +78,11 @@ def _claim(job: SubmissionJob, posting: CommentPosting) -> CommentCorrection | N
             raise CorrectionBusy()
         last.refresh_from_db()
         return last  # a crashed try's claim: finish it (it may already be on Canvas)
-    told = last.verdicts if last is not None else posting.verdicts
     report = report_effective(job.run)  # type: ignore[arg-type]
+    told = last.verdicts if last is not None else posting.verdicts
+    if not told:
+        # A comment posted before verdicts were recorded said what the model said.
+        told = {str(c.number): c.label for c in report.claims}
     if report.verdicts == told:
         return None
     revision = (last.revision if last is not None else 0) + 1

@@ -142,3 +142,18 @@ def test_an_override_of_a_posted_report_enqueues_the_correction(
         _override_supported(job, instructor)
 
     assert any("job_enqueue" in c.__qualname__ for c in callbacks)
+
+
+def test_a_comment_posted_before_verdicts_were_recorded_is_corrected_against_the_model(
+    job, instructor, fake_canvas
+):
+    from canvas_pipeline.models import CommentPosting
+
+    run_job(job.pk)
+    job.refresh_from_db()
+    CommentPosting.objects.update(verdicts={})  # a row from before the snapshot existed
+    _override_supported(job, instructor)
+
+    assert corrections.job_correct(job_id=job.pk) == "posted"
+    _report, correction = fake_canvas.comments(COURSE, ASSIGNMENT, STUDENT)
+    assert "changed the verdict of 1 claim." in correction["comment"]
