@@ -19,6 +19,7 @@ from asset_processor import platform_client
 from asset_processor.models import Asset, ReportPost
 from canvas_pipeline.canvas import CanvasPermanentError
 from canvas_pipeline.models import SubmissionJob
+from verification.presentation import VERDICTS
 
 logger = structlog.get_logger(__name__)
 REPORT_TYPE = "smartnotes-factcheck"
@@ -32,7 +33,13 @@ READABLE_TYPES = frozenset(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }
 )
-COLORS = {"fine": "#1E7B34", "check": "#B26A00", "urgent": "#B00020", "none": "#5F6B7A"}
+# Indication colours: the verdict colours of verification.presentation, one palette.
+COLORS = {
+    "fine": VERDICTS["supported"].colour,
+    "check": VERDICTS["partially_supported"].colour,
+    "urgent": VERDICTS["contradicted"].colour,
+    "none": VERDICTS["not_enough_evidence"].colour,
+}
 State = SubmissionJob.State
 
 

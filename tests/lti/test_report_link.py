@@ -105,6 +105,7 @@ def test_the_student_who_owns_the_report_sees_every_claim(client, platform, job)
     body = page.content.decode()
     for index in range(CLAIMS):
         assert f"Claim number {index} is about light." in body
+    assert 'data-filter="contradicted"' in body  # a long report can be filtered by verdict
 
 
 def test_the_courses_instructor_sees_the_report(client, platform, job):
