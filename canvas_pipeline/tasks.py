@@ -18,6 +18,10 @@ _DB_RETRY = {
     "retry_jitter": True,
 }
 MAX_CANVAS_RETRIES = 8
+# An unexpected error is tried again this many times (3 attempts in all, like the
+# fetch and verification caps), this long apart, before its failure is recorded.
+MAX_UNEXPECTED_RETRIES = 2
+UNEXPECTED_RETRY_S = 5
 
 
 def _retry_or_fail(task, job_id: int, exc: CanvasTransientError) -> None:  # type: ignore[no-untyped-def]
@@ -56,11 +60,19 @@ def _job_failed(step: str):  # type: ignore[no-untyped-def]
 )
 def job_process(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
     from canvas_pipeline.services import jobs
+    from canvas_pipeline.services.state import job_attempts_left
 
     try:
         jobs.job_process(job_id=job_id)
     except CanvasTransientError as exc:
         _retry_or_fail(self, job_id, exc)
+    except (OperationalError, InterfaceError):
+        raise  # autoretry, with backoff
+    except Exception as exc:
+        # Unexpected: the job was given back; try again while it has attempts left.
+        if job_attempts_left(job_id=job_id):
+            raise self.retry(exc=exc, countdown=UNEXPECTED_RETRY_S) from exc
+        raise
 
 
 @shared_task(
@@ -73,9 +85,19 @@ def job_process(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
 def job_verify(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
     from canvas_pipeline.models import SubmissionJob
     from canvas_pipeline.services import jobs
-    from verification.services import run_lease_remaining_s
+    from verification.services import run_attempts_left, run_lease_remaining_s
 
-    if jobs.job_verify(job_id=job_id) != "busy":
+    try:
+        outcome = jobs.job_verify(job_id=job_id)
+    except (OperationalError, InterfaceError):
+        raise  # autoretry, with backoff
+    except Exception as exc:
+        # Unexpected: the run was given back; try again while it has attempts left.
+        run_id = SubmissionJob.objects.values_list("run_id", flat=True).get(pk=job_id)
+        if run_id is not None and run_attempts_left(run_id=run_id):
+            raise self.retry(exc=exc, countdown=UNEXPECTED_RETRY_S) from exc
+        raise
+    if outcome != "busy":
         return
     # Another worker holds the run's live lease: look again once it could have lapsed.
     run_id = SubmissionJob.objects.values_list("run_id", flat=True).get(pk=job_id)
@@ -97,6 +119,12 @@ def job_post(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
         posting.job_post(job_id=job_id)
     except CanvasTransientError as exc:
         _retry_or_fail(self, job_id, exc)
+    except (OperationalError, InterfaceError):
+        raise  # autoretry, with backoff
+    except Exception as exc:
+        if self.request.retries < MAX_UNEXPECTED_RETRIES:
+            raise self.retry(exc=exc, countdown=UNEXPECTED_RETRY_S) from exc
+        raise
 
 
 @shared_task(

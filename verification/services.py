@@ -149,7 +149,7 @@ def run_claim(*, run_id: int) -> bool:
     attempts left; a run out of attempts is failed with the reason instead."""
     now = timezone.now()
     claimed = VerificationRun.objects.filter(
-        Q(status=VerificationRun.Status.PENDING)
+        Q(status=VerificationRun.Status.PENDING, attempts__lt=MAX_RUN_ATTEMPTS)
         | Q(
             status=VerificationRun.Status.RUNNING,
             lease_expires_at__lt=now,
@@ -216,12 +216,19 @@ def run_execute(*, run_id: int) -> bool:
     except VerificationError as exc:
         run_fail(run=run, code=type(exc).__name__, message=str(exc))
         return True
+    except Exception as exc:
+        # Unexpected: give the run back with the reason, so the task's retry takes it
+        # at once; its last attempt fails it (the task's on_failure, run_fail_unexpected).
+        run_release(run_id=run_id, exc=exc)
+        raise
     report_url = f"{settings.SMARTNOTES_BASE_URL}/demo/runs/{run.public_id}/"
     with transaction.atomic():
         _claims_store(run=run, report=report)
         run.report = report.to_dict()
         run.report_text = render_text(report, report_url=report_url)
         run.model_version = report.model_version
+        run.error_code = ""  # an earlier attempt's error, now overcome
+        run.error_message = ""
         run.status = VerificationRun.Status.DONE
         run.stage = "done"
         run.progress = 1.0
@@ -290,28 +297,55 @@ def run_fail_unexpected(*, run_id: int, exc: BaseException) -> bool:
     return failed == 1
 
 
+def run_release(*, run_id: int, exc: BaseException) -> None:
+    """Give a RUNNING run back (PENDING, no lease) after an unexpected error, keeping
+    the reason; the next attempt takes it at once, MAX_RUN_ATTEMPTS in all."""
+    VerificationRun.objects.filter(pk=run_id, status=VerificationRun.Status.RUNNING).update(
+        status=VerificationRun.Status.PENDING,
+        error_code="internal_error",
+        error_message=unexpected_error_message(exc),
+        stage="retrying",
+        lease_expires_at=None,
+    )
+    logger.warning("verification.run.released", run_id=run_id, error=repr(exc)[:500])
+
+
+def run_attempts_left(*, run_id: int) -> int:
+    """Attempts a run given back after an unexpected error has left (0: fail it)."""
+    run = VerificationRun.objects.filter(
+        pk=run_id, status=VerificationRun.Status.PENDING
+    ).values_list("attempts", flat=True)
+    attempts = run.first()
+    return 0 if attempts is None else max(0, MAX_RUN_ATTEMPTS - attempts)
+
+
 def runs_fail_exhausted(*, run_ids: list[int] | None = None) -> list[int]:
-    """Fail RUNNING runs whose lease lapsed with no attempts left (their worker died
-    MAX_RUN_ATTEMPTS times); the ids failed."""
+    """Fail runs with no attempts left: RUNNING with a lapsed lease (their worker died
+    each time) or PENDING after unexpected errors; the ids failed."""
+    now = timezone.now()
     query = VerificationRun.objects.filter(
-        status=VerificationRun.Status.RUNNING,
-        lease_expires_at__lt=timezone.now(),
+        Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now)
+        | Q(status=VerificationRun.Status.PENDING),
         attempts__gte=MAX_RUN_ATTEMPTS,
     )
     if run_ids is not None:
         query = query.filter(pk__in=run_ids)
-    ids = list(query.values_list("id", flat=True)[:500])
-    for run_id in ids:
-        VerificationRun.objects.filter(pk=run_id, status=VerificationRun.Status.RUNNING).update(
+    failed: list[int] = []
+    for run in list(query.only("id", "status", "error_message")[:500]):
+        message = attempts_exhausted_message(MAX_RUN_ATTEMPTS)
+        if run.error_message:
+            message = f"{message} The last attempt stopped on: {run.error_message}"
+        VerificationRun.objects.filter(pk=run.pk, status=run.status).update(
             status=VerificationRun.Status.FAILED,
             error_code="attempts_exhausted",
-            error_message=attempts_exhausted_message(MAX_RUN_ATTEMPTS),
+            error_message=message,
             stage="failed",
-            finished_at=timezone.now(),
+            finished_at=now,
             lease_expires_at=None,
         )
-        logger.warning("verification.run.exhausted", run_id=run_id, attempts=MAX_RUN_ATTEMPTS)
-    return ids
+        failed.append(run.pk)
+        logger.warning("verification.run.exhausted", run_id=run.pk, attempts=MAX_RUN_ATTEMPTS)
+    return failed
 
 
 def runs_requeue_stale() -> int:
@@ -324,6 +358,7 @@ def runs_requeue_stale() -> int:
         Q(
             status=VerificationRun.Status.PENDING,
             created_at__lt=now - timedelta(seconds=STALE_PENDING_S),
+            attempts__lt=MAX_RUN_ATTEMPTS,
         )
         | Q(
             status=VerificationRun.Status.RUNNING,

@@ -10,6 +10,9 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+# Wait before trying a run again after an unexpected error (MAX_RUN_ATTEMPTS in all).
+UNEXPECTED_RETRY_S = 5
+
 
 def _run_failed(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
     from verification.services import run_fail_unexpected
@@ -32,7 +35,16 @@ def _run_failed(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignor
 def run_execute(self: Any, run_id: int) -> None:
     from verification import services
 
-    if services.run_execute(run_id=run_id):
+    try:
+        done = services.run_execute(run_id=run_id)
+    except (OperationalError, InterfaceError):
+        raise  # autoretry_for, with backoff
+    except Exception as exc:
+        # Unexpected: the run was given back; try again while it has attempts left.
+        if services.run_attempts_left(run_id=run_id):
+            raise self.retry(exc=exc, countdown=UNEXPECTED_RETRY_S) from exc
+        raise
+    if done:
         return
     # Another worker holds a live lease: look again once it could have lapsed,
     # so a run whose worker was killed is finished without waiting for the sweeper.

@@ -9,11 +9,13 @@ ones mark the job FAILED with the reason the instructor sees.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -89,8 +91,6 @@ def job_lti_ids_set(job_id: int, lti_ids: dict[str, str]) -> bool:
 
 def job_process(*, job_id: int) -> bool:
     """Fetch the attempt from Canvas, extract its text and create the verification run."""
-    from django.db.models import F
-
     lease = job_claim(
         job_id,
         from_state=State.RECEIVED,
@@ -102,13 +102,26 @@ def job_process(*, job_id: int) -> bool:
     if lease is None:
         jobs_fail_exhausted(job_ids=[job_id])
         return False
+    try:
+        return _fetch(job_id, lease)
+    except Exception as exc:
+        # Give the claim back: the task's retry takes it at once. An unexpected error
+        # uses up one of MAX_JOB_ATTEMPTS; a throttled or unavailable Canvas does not
+        # (its retries are capped by the task's MAX_CANVAS_RETRIES).
+        refund = {"attempts": F("attempts") - 1} if isinstance(exc, CanvasTransientError) else {}
+        job_state_set(
+            job_id, State.RECEIVED, from_states=(State.FETCHING,), lease_expires_at=None, **refund
+        )
+        raise
+
+
+def _fetch(job_id: int, lease: datetime) -> bool:
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
     try:
         text, notes = attempt_text_from_extensions(job) or with_client(
             job.course, lambda client: _attempt_text(client, job)
         )
     except CanvasTransientError:
-        job_state_set(job_id, State.RECEIVED, from_states=(State.FETCHING,), lease_expires_at=None)
         raise
     except CanvasError as exc:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)

@@ -133,6 +133,11 @@ def comment_post(*, job_id: int) -> bool:
             CommentPosting.objects.filter(pk=posting.pk).update(claim_expires_at=timezone.now())
             job_fail(job_id=job_id, code=exc.code, message=exc.message)
             return True
+        except Exception:
+            # Unexpected: give the claim back for the task's retry (which adopts a
+            # comment that did land, by its marker).
+            CommentPosting.objects.filter(pk=posting.pk).update(claim_expires_at=timezone.now())
+            raise
         CommentPosting.objects.filter(pk=posting.pk).update(
             state=CommentPosting.State.POSTED,
             canvas_comment_id=comment_id,

@@ -55,10 +55,12 @@ def job_claim(
     final update matches it, so a holder whose lease was taken over writes nothing."""
     now = timezone.now()
     lease = now + timedelta(seconds=JOB_LEASE_S)
+    fresh = Q(state=from_state)
     lapsed = Q(state=to_state, lease_expires_at__lt=now)
     if max_attempts is not None:
+        fresh &= Q(attempts__lt=max_attempts)
         lapsed &= Q(attempts__lt=max_attempts)
-    taken = SubmissionJob.objects.filter(Q(state=from_state) | lapsed, pk=job_id).update(
+    taken = SubmissionJob.objects.filter(fresh | lapsed, pk=job_id).update(
         state=to_state, state_changed_at=now, lease_expires_at=lease, **fields
     )
     return lease if taken == 1 else None
@@ -111,11 +113,11 @@ def job_fail_unexpected(*, job_id: int, step: str, exc: BaseException) -> bool:
 
 
 def jobs_fail_exhausted(*, job_ids: list[int] | None = None) -> int:
-    """Fail FETCHING jobs whose lease lapsed with no attempts left (the sweeper stops
-    sending them); the number failed."""
+    """Fail jobs whose fetch has no attempts left: FETCHING with a lapsed lease (the
+    worker died each time) or RECEIVED again after errors (the sweeper stops sending
+    them); the number failed."""
     query = SubmissionJob.objects.filter(
-        state=State.FETCHING,
-        lease_expires_at__lt=timezone.now(),
+        Q(state=State.FETCHING, lease_expires_at__lt=timezone.now()) | Q(state=State.RECEIVED),
         attempts__gte=MAX_JOB_ATTEMPTS,
     )
     if job_ids is not None:
@@ -127,6 +129,16 @@ def jobs_fail_exhausted(*, job_ids: list[int] | None = None) -> int:
             job_id=job_id,
             code="attempts_exhausted",
             message=attempts_exhausted_message(MAX_JOB_ATTEMPTS),
-            from_states=(State.FETCHING,),
+            from_states=(State.FETCHING, State.RECEIVED),
         )
     return failed
+
+
+def job_attempts_left(*, job_id: int) -> int:
+    """Fetch attempts a job given back after an error has left (0: fail it)."""
+    attempts = (
+        SubmissionJob.objects.filter(pk=job_id, state=State.RECEIVED)
+        .values_list("attempts", flat=True)
+        .first()
+    )
+    return 0 if attempts is None else max(0, MAX_JOB_ATTEMPTS - attempts)

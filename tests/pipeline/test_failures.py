@@ -32,12 +32,13 @@ def _broken_materials(*args, **kwargs):
     raise zipfile.BadZipFile("File is not a zip file")
 
 
-def test_an_unexpected_exception_fails_the_job_and_its_run_with_the_reason(job, monkeypatch):
+def test_an_unexpected_exception_fails_the_job_and_its_run_after_its_retries(job, monkeypatch):
     monkeypatch.setattr(verification_services, "corpus_index_get", _broken_materials)
 
-    tasks.job_verify.apply(args=(job.pk,))
+    tasks.job_verify.apply(args=(job.pk,))  # eager: the task's retries run here too
 
     failed = SubmissionJob.objects.select_related("run").get(pk=job.pk)
+    assert failed.run.attempts == verification_services.MAX_RUN_ATTEMPTS
     assert failed.state == State.FAILED
     assert failed.error_code == "verify_internal_error"
     assert "unexpected error" in failed.error_message
@@ -71,6 +72,46 @@ def test_the_instructor_sees_the_reason_and_retry_finishes_the_job(
     assert len(fake_canvas.comments(COURSE, ASSIGNMENT, STUDENT)) == 1
 
 
+def test_an_error_that_goes_away_is_retried_and_the_job_finishes(job, monkeypatch, fake_canvas):
+    real = verification_services.corpus_index_get
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise zipfile.BadZipFile("File is not a zip file")
+        return real(**kwargs)
+
+    monkeypatch.setattr(verification_services, "corpus_index_get", flaky)
+
+    tasks.job_verify.apply(args=(job.pk,))
+
+    verified = SubmissionJob.objects.select_related("run").get(pk=job.pk)
+    assert verified.state == State.POSTING
+    assert (verified.run.status, verified.run.attempts, verified.run.error_message) == (
+        VerificationRun.Status.DONE,
+        2,
+        "",
+    )
+
+
+def test_an_unexpected_error_in_the_fetch_is_retried_then_recorded(
+    course, text_submission, signed_event, monkeypatch
+):
+    job_id = event_intake(body=signed_event()).job_id
+    monkeypatch.setattr(jobs, "_attempt_text", _broken_materials)
+
+    tasks.job_process.apply(args=(job_id,))
+
+    failed = SubmissionJob.objects.get(pk=job_id)
+    assert (failed.state, failed.error_code, failed.attempts) == (
+        State.FAILED,
+        "internal_error",
+        MAX_JOB_ATTEMPTS,
+    )
+    assert "BadZipFile" in failed.error_message
+
+
 def test_a_demo_run_that_raises_ends_failed_not_running(db, monkeypatch):
     from verification.tasks import run_execute
 
@@ -87,6 +128,7 @@ def test_a_demo_run_that_raises_ends_failed_not_running(db, monkeypatch):
 
     run.refresh_from_db()
     assert run.status == VerificationRun.Status.FAILED
+    assert run.attempts == verification_services.MAX_RUN_ATTEMPTS
     assert run.error_code == "internal_error"
     assert "BadZipFile" in run.error_message
 
