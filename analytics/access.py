@@ -33,7 +33,7 @@ LEARNER = (AppRole.LEARNER,)
 class CourseScope:
     """Who is looking, from where: what analytics.selectors.access scopes every report by."""
 
-    context: LtiContext | None
+    context: LtiContext
     course: CanvasCourse | None  # None until the course is connected to Canvas
     user: LtiUser
     is_staff: bool
@@ -46,7 +46,9 @@ class CourseScope:
 
 
 def scope_for_launch(lti: Any, *, course: CanvasCourse | None = None) -> CourseScope:
-    """The scope of a request's launch (`request.lti`); `course` when the caller knows it."""
+    """The scope of a course launch (`request.lti`); `course` when the caller knows it."""
+    if lti.context is None:
+        raise ValueError("a course scope needs a launch from a course")
     return CourseScope(
         context=lti.context,
         course=course or course_get_for_context(lti.context),

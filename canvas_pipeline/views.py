@@ -122,7 +122,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@lti_role_required(context_required=False)
+@lti_role_required()
 def report(request: LtiRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
     """The full report of one job, every claim: for whoever the one access rule lets in
     (analytics.selectors.access). The comment's "Full report" link reaches it through a

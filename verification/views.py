@@ -3,6 +3,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from smartnotes.errors import ApplicationError
 from verification import selectors, services
 from verification.forms import DemoForm
 from verification.models import VerificationRun
@@ -46,7 +47,7 @@ def demo_form(request: HttpRequest) -> HttpResponse:
             essay = _essay_text(form)
             corpus = services.corpus_create(name="Demo materials", files=uploads)
             run = services.run_create(corpus=corpus, text=essay, source=VerificationRun.Source.DEMO)
-        except services.ApplicationError as exc:
+        except ApplicationError as exc:
             error = exc.message
         else:
             return redirect("verification:demo-run", public_id=run.public_id)

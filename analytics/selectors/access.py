@@ -32,7 +32,7 @@ def _released() -> Q:
         | Q(released_at__isnull=False)
     )
     hidden = Asset.objects.filter(job=OuterRef("pk")).exclude(visible)
-    return Q(state=State.DONE) & ~Exists(hidden)
+    return Q(~Exists(hidden), state=State.DONE)
 
 
 def reports_visible_to(scope: CourseScope) -> QuerySet[SubmissionJob]:

@@ -11,6 +11,7 @@ it over first looks for the correction's marker on Canvas and adopts it. Publish
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from django.db import IntegrityError, transaction
@@ -147,7 +148,7 @@ def _put_once(job: SubmissionJob, correction: CommentCorrection) -> str:
     return "adopted" if found else "posted"
 
 
-def _find(submission: dict, marker: str) -> int | None:
+def _find(submission: dict[str, Any], marker: str) -> int | None:
     for comment in submission.get("submission_comments") or []:
         text = comment.get("comment") or ""
         if CORRECTION_MARKER in text and marker in text:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from smartnotes.errors import ApplicationError
 from verification import services
 
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         submission = _upload(submission_path)  # type: ignore[arg-type]
         try:
             text = services.submission_text_from_upload(submission)
-        except services.ApplicationError as exc:
+        except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         uploads = [_upload(p) for p in materials]
         result = ingest_materials(
