@@ -26,7 +26,11 @@ from canvas_pipeline.models import (
 from canvas_pipeline.services.access import with_client
 from canvas_pipeline.services.intake import CHECKED_TYPES, job_get_or_create
 from canvas_pipeline.services.jobs import STALE_RECEIVED_S, job_enqueue, job_lti_ids_set
-from canvas_pipeline.services.state import MAX_JOB_ATTEMPTS, jobs_fail_exhausted
+from canvas_pipeline.services.state import (
+    MAX_JOB_ATTEMPTS,
+    jobs_fail_exhausted,
+    jobs_fail_stuck_posting,
+)
 from lti_tool.models import LtiUser
 from verification.models import VerificationRun
 
@@ -40,6 +44,7 @@ def jobs_requeue_stale(*, received_older_than_s: float = STALE_RECEIVED_S) -> in
     from verification.services import MAX_RUN_ATTEMPTS, runs_fail_exhausted
 
     jobs_fail_exhausted()
+    jobs_fail_stuck_posting()
     # A run failed here moves its job to FAILED when the verify step below sees it.
     runs_fail_exhausted()
     now = timezone.now()

@@ -228,7 +228,13 @@ def job_retry(*, job_id: int) -> SubmissionJob:
     }
     with transaction.atomic():
         if job.run is not None and job.run.status == VerificationRun.Status.DONE:
-            job_state_set(job_id, State.POSTING, from_states=(State.FAILED,), **reset)
+            job_state_set(
+                job_id,
+                State.POSTING,
+                from_states=(State.FAILED,),
+                posting_started_at=timezone.now(),
+                **reset,
+            )
             job_enqueue(job_id, step="post")
         else:
             job_state_set(job_id, State.RECEIVED, from_states=(State.FAILED,), run=None, **reset)

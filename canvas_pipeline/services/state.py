@@ -25,6 +25,9 @@ JOB_LEASE_S = 120
 # Deliveries of the fetch step that may claim one job; past it, a job whose worker
 # keeps dying is FAILED with the reason instead of being sent again.
 MAX_JOB_ATTEMPTS = 3
+# The posting step's cap: Canvas retries (MAX_CANVAS_RETRIES, backoff up to 5 min) end
+# well within it, so a job still posting after this long is stuck, not waiting.
+POSTING_MAX_S = 2 * 3600
 UNFINISHED_STATES = (
     State.RECEIVED,
     State.FETCHING,
@@ -142,3 +145,29 @@ def job_attempts_left(*, job_id: int) -> int:
         .first()
     )
     return 0 if attempts is None else max(0, MAX_JOB_ATTEMPTS - attempts)
+
+
+def jobs_fail_stuck_posting() -> int:
+    """Fail POSTING jobs older than POSTING_MAX_S whose comment claim is not live (the
+    sweeper stops sending them); the number failed."""
+    now = timezone.now()
+    ids = list(
+        SubmissionJob.objects.filter(
+            state=State.POSTING, posting_started_at__lt=now - timedelta(seconds=POSTING_MAX_S)
+        )
+        .exclude(posting__claim_expires_at__gt=now)
+        .values_list("id", flat=True)[:500]
+    )
+    failed = 0
+    for job_id in ids:
+        failed += job_fail(
+            job_id=job_id,
+            code="posting_stuck",
+            message=(
+                f"Smart Notes could not post the comment to Canvas within {POSTING_MAX_S // 3600} "
+                "hours (the posting step kept stopping). Retry it; if it fails again, send this "
+                "message to your Smart Notes administrator."
+            ),
+            from_states=(State.POSTING,),
+        )
+    return failed

@@ -182,3 +182,22 @@ def test_a_fetch_whose_worker_keeps_dying_is_failed_after_the_cap(
 
     failed = SubmissionJob.objects.get(pk=job_id)
     assert (failed.state, failed.error_code) == (State.FAILED, "attempts_exhausted")
+
+
+def test_a_post_that_keeps_stopping_is_failed_after_the_cap_and_retry_posts_it(job, fake_canvas):
+    from canvas_pipeline.services.state import POSTING_MAX_S
+
+    jobs.job_verify(job_id=job.pk)
+    long_ago = timezone.now() - timedelta(seconds=POSTING_MAX_S + 60)
+    SubmissionJob.objects.filter(pk=job.pk).update(
+        posting_started_at=long_ago, state_changed_at=long_ago
+    )
+
+    assert maintenance.jobs_requeue_stale() == 0  # failed, not sent again
+
+    failed = SubmissionJob.objects.get(pk=job.pk)
+    assert (failed.state, failed.error_code) == (State.FAILED, "posting_stuck")
+    posting.job_retry(job_id=job.pk)
+    posting.job_post(job_id=job.pk)
+    assert SubmissionJob.objects.get(pk=job.pk).state == State.DONE
+    assert len(fake_canvas.comments(COURSE, ASSIGNMENT, STUDENT)) == 1
