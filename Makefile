@@ -6,10 +6,10 @@ PYTEST := $(PY) -m pytest
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker worker-gpu migrate fmt lint typecheck test test-fast test-e2e test-browser test-all bench check
+.PHONY: help install run worker worker-demo worker-gpu migrate fmt lint typecheck test test-fast test-e2e test-browser test-all bench check
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,9 @@ run: migrate ## Web server + Celery worker on the embedded default (Ctrl-C stops
 
 worker: install ## A CPU worker on every queue (gpu included, as fallback)
 	$(PY) -m celery -A smartnotes worker -Q realtime,submissions,gpu,analytics -c 2 --loglevel INFO
+
+worker-demo: install ## The public demo's worker: its own queue, one task at a time
+	$(PY) -m celery -A smartnotes worker -Q demo -c 1 --loglevel INFO
 
 worker-gpu: install ## A GPU worker: model inference only, one task at a time
 	$(PY) -m celery -A smartnotes worker -Q gpu --pool solo --loglevel INFO
@@ -55,6 +58,6 @@ test-all: install ## Everything, GPU tests included (skipped without a GPU)
 	$(PY) scripts/pytest_run.py
 
 bench: install ## Verification engine benchmark
-	$(PY) -m tooling.bench.engine
+	$(PY) -m bench.engine
 
 check: lint typecheck test ## Lint, type-check and test

@@ -74,7 +74,7 @@ def _platform_for(payload: dict[str, Any]) -> Platform:
 
 def notice_verify(token: str) -> tuple[Platform, dict[str, Any]]:
     """The platform and the verified claims of one notice JWT; raises NoticeRejected."""
-    from smartnotes.jwks import jwks_key_get
+    from canvas_pipeline.services.intake import jwks_key_get
 
     header, unverified = _unverified(token)
     if header.get("alg") != "RS256" or not header.get("kid"):

@@ -18,6 +18,7 @@ from canvas_pipeline.canvas import CanvasPermanentError, CanvasTransientError
 from lti_tool.advantage import service_connector
 from lti_tool.claims import Scope
 from lti_tool.models import Platform
+from ops.outbound import OutboundRefused, OutboundSession
 
 HTTP_TIMEOUT_S = 15
 SUBMISSION_NOTICE = "LtiAssetProcessorSubmissionNotice"
@@ -47,8 +48,11 @@ def _raise_for(response: requests.Response, what: str) -> None:
 
 
 def _send(method: str, url: str, what: str, **kwargs: Any) -> requests.Response:
+    """One request to the platform; redirects only to allowed hosts (ops.outbound)."""
     try:
-        return requests.request(method, url, timeout=HTTP_TIMEOUT_S, **kwargs)
+        return OutboundSession().request(method, url, timeout=HTTP_TIMEOUT_S, **kwargs)
+    except OutboundRefused as exc:
+        raise CanvasPermanentError(f"{what}: {exc}", code="url_refused") from exc
     except requests.RequestException as exc:
         raise CanvasTransientError(f"{what}: {exc}", code="network") from exc
 

@@ -23,14 +23,17 @@ from verification.presentation import VERDICTS
 
 logger = structlog.get_logger(__name__)
 REPORT_TYPE = "smartnotes-factcheck"
-HTML_TYPES = frozenset({"text/html"})
 READABLE_TYPES = frozenset(
     {
         "text/html",
         "text/plain",
         "text/markdown",
+        "text/csv",
+        "text/rtf",
+        "application/rtf",
         "application/pdf",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
 )
 # Indication colours: the verdict colours of verification.presentation, one palette.
@@ -117,7 +120,6 @@ def _not_read(asset: Asset, progress: str, code: str, message: str) -> None:
 
 def _asset_text(asset: Asset, max_bytes: int) -> str | None:
     """The asset's text, or None after its NotProcessed/Failed report went out."""
-    from verification.engine import submission_text_from_html
     from verification.services import UploadedMaterial, submission_text_from_upload
 
     content_type = asset.content_type.split(";", 1)[0].strip().lower()
@@ -128,7 +130,7 @@ def _asset_text(asset: Asset, max_bytes: int) -> str | None:
             "NotProcessed",
             "UNSUPPORTED_ASSET_TYPE",
             f"{name} ({content_type or 'unknown type'}) is not read; Smart Notes reads text "
-            "entries, PDF, DOCX, plain text and Markdown.",
+            "entries, PDF, DOCX, XLSX, RTF, HTML, Markdown, CSV and plain text.",
         )
         return None
     if asset.size is not None and asset.size > max_bytes:
@@ -150,18 +152,17 @@ def _asset_text(asset: Asset, max_bytes: int) -> str | None:
     except (platform_client.AssetDownloadError, CanvasPermanentError) as exc:
         _not_read(asset, "Failed", "DOWNLOAD_FAILED", f"{name} could not be downloaded: {exc}.")
         return None
-    if content_type in HTML_TYPES:
-        text = submission_text_from_html(downloaded.data.decode("utf-8", "replace"))
-    else:
-        from smartnotes.errors import ApplicationError
+    from smartnotes.errors import ApplicationError
 
-        try:
-            text = submission_text_from_upload(
-                UploadedMaterial(name=name, data=downloaded.data, content_type=content_type)
-            )
-        except ApplicationError as exc:
-            _not_read(asset, "Failed", "CONTENT_UNREADABLE", f"{name}: {exc.message}")
-            return None
+    # One reader path for every type (HTML text entries included): the same
+    # limits, and a per-file message instead of an exception.
+    try:
+        text = submission_text_from_upload(
+            UploadedMaterial(name=name, data=downloaded.data, content_type=content_type)
+        )
+    except ApplicationError as exc:
+        _not_read(asset, "Failed", "CONTENT_UNREADABLE", f"{name}: {exc.message}")
+        return None
     Asset.objects.filter(pk=asset.pk).update(status=Asset.Status.READ)
     return text
 
@@ -204,7 +205,8 @@ def job_assets_text(job: SubmissionJob) -> tuple[str, list[str]] | None:
         _no_materials(assets)
         raise CanvasPermanentError(
             "This course has no materials yet; add them on the processor's settings page "
-            "and retry the job.",
+            "(the gear on Smart Notes in the assignment's Document Processing), then press "
+            "Retry on the Smart Notes course page.",
             code="no_materials",
         )
     max_bytes = settings.CANVAS_ATTACHMENT_MAX_BYTES
@@ -258,13 +260,44 @@ def _summary(job: SubmissionJob, min_confidence: float) -> dict[str, Any]:
     corrected = len(report.corrected)
     if corrected:
         alt += f" Your instructor corrected {corrected} verdict{'s' if corrected != 1 else ''}."
+    named = sorted(
+        (c for c in kept if c.effective == "contradicted"),
+        key=lambda c: (not c.is_corrected, -c.confidence),
+    )
     return {
         "result": result,
         "priority": priority,
         "indicationColor": COLORS[level],
         "indicationAlt": alt,
-        "comment": alt + " Open the report for the evidence behind each claim.",
+        "comment": report_comment([c.text for c in named], alt),
     }
+
+
+# What SpeedGrader shows of an Asset Report comment; longer comments are cut.
+COMMENT_MAX_CHARS = 1000
+NAMED_CLAIMS_MAX = 3
+CLAIM_BRIEF_CHARS = 140
+
+
+def report_comment(contradicted: list[str], counts: str) -> str:
+    """The Asset Report comment: the contradicted claims first (briefly, most confident
+    first), then the counts, within the platform's length."""
+    parts = []
+    if contradicted:
+        briefs = [
+            text if len(text) <= CLAIM_BRIEF_CHARS else text[: CLAIM_BRIEF_CHARS - 1] + "…"
+            for text in (" ".join(t.split()) for t in contradicted[:NAMED_CLAIMS_MAX])
+        ]
+        more = len(contradicted) - len(briefs)
+        listed = " ".join(f'"{brief}"' for brief in briefs)
+        parts.append(
+            f"Contradicted by the course materials: {listed}"
+            + (f" (and {more} more)." if more else "")
+        )
+    parts.append(counts)
+    parts.append("Open the report for the evidence behind each claim.")
+    comment = " ".join(parts)
+    return comment if len(comment) <= COMMENT_MAX_CHARS else comment[: COMMENT_MAX_CHARS - 1] + "…"
 
 
 def _visible_to_owner(asset: Asset) -> bool:

@@ -1,7 +1,6 @@
 """Asset Processor writes: attach (register the notice handler, then answer the deep
 link), submission notices to jobs, per-assignment settings, releasing reports."""
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +16,10 @@ from asset_processor import platform_client
 from asset_processor.models import Asset, AssetProcessor, Notice
 from asset_processor.notices import NoticeResult
 from canvas_pipeline.canvas import CanvasError
-from canvas_pipeline.models import CanvasAssignment, CanvasCourse, CanvasInstallation, SubmissionJob
+from canvas_pipeline.models import CanvasAssignment, CanvasCourse, SubmissionJob
+from canvas_pipeline.services.setup import installation_ensure
 from lti_tool.claims import Claim
 from lti_tool.launch import registration_for
-from lti_tool.models import Platform
 from lti_tool.sessions import LtiLaunch
 from smartnotes.errors import ApplicationError
 
@@ -32,25 +31,6 @@ State = SubmissionJob.State
 def _numeric(value: object) -> int | None:
     text = str(value or "").strip()
     return int(text) if text.isdigit() else None
-
-
-def installation_ensure(*, platform: Platform, api_domain: str = "") -> CanvasInstallation:
-    """The platform's Canvas installation; an Asset Processor install needs no REST
-    credentials, so one is created from what the launch tells (linkable later)."""
-    installation = CanvasInstallation.objects.filter(platform=platform).first()
-    if installation is not None:
-        return installation
-    api_url = platform.canvas_api_url or (f"https://{api_domain}" if api_domain else "")
-    installation = CanvasInstallation(
-        platform=platform,
-        root_account_uuid=platform.tool_platform_guid or f"lti-platform-{platform.pk}",
-        root_account_lti_guid=platform.tool_platform_guid,
-        api_url=(api_url or platform.issuer).rstrip("/"),
-        secret_path_token=secrets.token_urlsafe(24),
-    )
-    installation.full_clean()
-    installation.save()
-    return installation
 
 
 def course_for_launch(lti: LtiLaunch) -> CanvasCourse:
@@ -67,8 +47,9 @@ def course_for_launch(lti: LtiLaunch) -> CanvasCourse:
             "canvas_course_id=$Canvas.course.id to the developer key.",
             code="no_course_id",
         )
+    # The context's domain, checked as a hostname at launch (not the raw custom field).
     installation = installation_ensure(
-        platform=lti.platform, api_domain=lti.custom.get("canvas_api_domain", "")
+        platform=lti.platform, api_domain=lti.context.canvas_api_domain
     )
     course, _ = CanvasCourse.objects.get_or_create(
         installation=installation,

@@ -94,6 +94,11 @@ def processor_settings(request: LtiRequest) -> HttpResponse:
         return _error(request, "Smart Notes is not attached to this assignment.", "settings", 404)
     saved = False
     if request.method == "POST":
+        if request.FILES.getlist("materials") and AppRole.INSTRUCTOR not in lti.roles:
+            # Course materials are the instructor's, as on the course page.
+            return _error(
+                request, "Only the course's instructors can upload materials.", "role", 403
+            )
         try:
             services.processor_settings_update(
                 processor=processor,
@@ -114,10 +119,14 @@ def processor_settings(request: LtiRequest) -> HttpResponse:
             return _error(request, exc.message, exc.code)
         saved = True
         processor.refresh_from_db()
+    from verification.limits import limits_describe
+
     context = {
         "processor": processor,
         "policies": AssetProcessor.ReleasePolicy.choices,
         "saved": saved,
         "has_materials": processor.course.corpus_id is not None,
+        "can_add_materials": AppRole.INSTRUCTOR in lti.roles,
+        "limits": limits_describe(),
     }
     return render(request, "asset_processor/settings.html", context)

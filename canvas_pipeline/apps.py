@@ -9,5 +9,5 @@ class CanvasPipelineConfig(AppConfig):
     def ready(self) -> None:
         from lti_tool import handlers
 
-        # The comment's "Full report" link launches the tool at this page (decision 0008).
+        # The comment's "Full report" link launches the tool at this page (decision 0010).
         handlers.launch_target_register("canvas_pipeline:report")

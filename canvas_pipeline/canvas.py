@@ -26,6 +26,8 @@ from canvasapi.exceptions import (
 from canvasapi.submission import Submission
 from django.conf import settings
 
+from ops.outbound import OutboundRefused, OutboundSession
+
 logger = structlog.get_logger(__name__)
 
 
@@ -57,9 +59,10 @@ def backoff_s(retries: int, *, base_s: float = 2.0, cap_s: float = 300.0) -> flo
     return max(0.5, random.uniform(0, min(cap_s, base_s * 2**retries)))  # noqa: S311
 
 
-class CanvasSession(requests.Session):
+class CanvasSession(OutboundSession):
     """Every request: our User-Agent (Canvas rejects requests without one; canvasapi
-    would send its own), a timeout, and the last response kept for its headers."""
+    would send its own), a timeout, the last response kept for its headers, and the
+    outbound checks (redirects only to allowed hosts, never to private addresses)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,6 +75,10 @@ class CanvasSession(requests.Session):
         kwargs.setdefault("timeout", settings.CANVAS_HTTP_TIMEOUT_S)
         try:
             response = super().request(method, url, *args, **kwargs)
+        except OutboundRefused as exc:
+            raise CanvasPermanentError(
+                f"Canvas URL refused ({method}): {exc}", code="url_refused"
+            ) from exc
         except requests.Timeout as exc:
             raise CanvasTransientError(
                 f"Canvas did not answer {method} in time", code="timeout"

@@ -33,7 +33,8 @@ def _retry_or_fail(task, job_id: int, exc: CanvasTransientError) -> None:  # typ
         job_fail(
             job_id=job_id,
             code=exc.code,
-            message=f"{exc.message}; gave up after {retries + 1} tries (retry the job later)",
+            message=f"{exc.message}; gave up after {retries + 1} tries (press Retry on the "
+            "Smart Notes course page later, or run jobs_retry)",
         )
         return
     countdown = max(exc.retry_after_s or 0.0, backoff_s(retries))
@@ -51,11 +52,20 @@ def _job_failed(step: str):  # type: ignore[no-untyped-def]
     return on_failure
 
 
+# A fetch downloads and reads at most a few files, each bounded by the input
+# limits; the soft limit ends the task (the job is FAILED with the reason) well
+# before the hard one ends the worker process.
+FETCH_SOFT_TIME_LIMIT_S = 240
+FETCH_TIME_LIMIT_S = 300
+
+
 @shared_task(
     name="canvas_pipeline.job_process",
     bind=True,
     max_retries=MAX_CANVAS_RETRIES,
     on_failure=_job_failed("process"),
+    soft_time_limit=FETCH_SOFT_TIME_LIMIT_S,
+    time_limit=FETCH_TIME_LIMIT_S,
     **_DB_RETRY,
 )
 def job_process(self, job_id: int) -> None:  # type: ignore[no-untyped-def]

@@ -3,14 +3,22 @@ Thin: parse, call one service or selector, answer."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from canvas_pipeline import selectors
 from canvas_pipeline.services.intake import event_intake
-from canvas_pipeline.services.oauth import oauth_authorize_url, oauth_complete
+from canvas_pipeline.services.oauth import (
+    OAUTH_COOKIE,
+    STATE_MAX_AGE_S,
+    oauth_authorize_url,
+    oauth_complete,
+)
 from canvas_pipeline.services.posting import job_approve, job_retry
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
@@ -26,8 +34,8 @@ def _intake(request: HttpRequest, secret_token: str | None) -> HttpResponse:
     response = JsonResponse(
         {"status": result.outcome, "reason": result.reason}, status=result.http_status
     )
-    # A machine endpoint is never framed; setting the header here also spares
-    # FrameAncestorsMiddleware its per-response cache read on this hot path.
+    # A machine endpoint is never framed (FrameAncestorsMiddleware would say the
+    # same; setting it here keeps this hot path independent of the middleware).
     response["Content-Security-Policy"] = "frame-ancestors 'none'"
     return response
 
@@ -98,13 +106,30 @@ def oauth_start(request: LtiRequest) -> HttpResponse:
     course = selectors.course_get_for_context(request.lti.context)
     if course is None:
         raise Http404("Smart Notes is not set up for this course")
+    browser_nonce = secrets.token_urlsafe(32)
     try:
-        url = oauth_authorize_url(course=course, lti_user_id=request.lti.user.pk)
+        url = oauth_authorize_url(
+            course=course,
+            lti_user_id=request.lti.user.pk,
+            browser_nonce=browser_nonce,
+        )
     except ApplicationError as exc:
         return render(
             request, "canvas_pipeline/oauth_done.html", {"error": exc.message}, status=409
         )
-    return redirect(url)
+    response = redirect(url)
+    # The flow runs in its own tab (first-party), so this cookie binds the state to
+    # the browser that started it; Lax still sends it on Canvas's redirect back.
+    response.set_cookie(
+        OAUTH_COOKIE,
+        browser_nonce,
+        max_age=STATE_MAX_AGE_S,
+        path=reverse("canvas_pipeline:oauth-callback"),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @require_GET
@@ -113,12 +138,18 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
         message = "Canvas access was not granted."
         return render(request, "canvas_pipeline/oauth_done.html", {"error": message}, status=400)
     try:
-        oauth_complete(code=request.GET.get("code", ""), state=request.GET.get("state", ""))
+        oauth_complete(
+            code=request.GET.get("code", ""),
+            state=request.GET.get("state", ""),
+            browser_nonce=request.COOKIES.get(OAUTH_COOKIE, ""),
+        )
     except ApplicationError as exc:
         return render(
             request, "canvas_pipeline/oauth_done.html", {"error": exc.message}, status=400
         )
-    return render(request, "canvas_pipeline/oauth_done.html", {"error": ""})
+    response = render(request, "canvas_pipeline/oauth_done.html", {"error": ""})
+    response.delete_cookie(OAUTH_COOKIE, path=reverse("canvas_pipeline:oauth-callback"))
+    return response
 
 
 @require_GET
@@ -126,7 +157,7 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
 def report(request: LtiRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
     """The full report of one job, every claim: for whoever the one access rule lets in
     (analytics.selectors.access). The comment's "Full report" link reaches it through a
-    Canvas launch (decision 0008), so it needs no Smart Notes session of its own."""
+    Canvas launch (decision 0010), so it needs no Smart Notes session of its own."""
     from analytics.access import scope_for_launch
     from analytics.selectors.access import report_get_for_viewer
     from analytics.selectors.reports import report_for_job

@@ -15,7 +15,10 @@
 - ``lti_tool.advantage``: ``roster_sync(context=...)`` (NRPS), ``ags_service(lti)``,
   ``service_connector(platform)`` (cached client-credentials access tokens);
   Celery task ``lti_tool.roster_sync`` (queued by staff launches, daily at most).
-- ``lti_tool.selectors``: ``frame_ancestor_origins()``, ``membership_list_for_context``.
+- ``lti_tool.selectors``: ``frame_ancestor_origins_for(platform, context=...)`` (who may
+  frame a launch's pages, per request), ``membership_list_for_context``.
+- ``lti_tool.services.launch_revoke`` / ``launches_revoke`` (and ``manage.py
+  lti_revoke_sessions``): end launch sessions early.
 - URL names: ``lti_tool:jwks``, ``:config``, ``:login``, ``:launch``, ``:deep-link``,
   ``:register``, ``:status``; landing pages ``analytics:course``, ``analytics:my-feedback``.
 """

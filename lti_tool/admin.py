@@ -32,7 +32,7 @@ class PlatformAdmin(admin.ModelAdmin):
 class ToolKeyAdmin(admin.ModelAdmin):
     list_display = ("kid", "is_active", "created_at", "retired_at")
     # Keys are made by `manage.py lti_rotate_keys`; the private half is never shown.
-    exclude = ("private_key_pem",)
+    exclude = ("private_key_encrypted",)
     readonly_fields = ("kid", "public_key_pem", "is_active", "created_at")
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Sequence
 
 import jwt
-import requests
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -26,12 +25,13 @@ from lti_tool.claims import Claim
 from lti_tool.launch import registration_for
 from lti_tool.models import LtiContext, LtiUser, Membership, Platform
 from lti_tool.sessions import LtiLaunch
+from ops.outbound import OutboundSession
 
 HTTP_TIMEOUT_S = 10
 TOKEN_EXPIRY_MARGIN_S = 60
 
 
-class _TimeoutSession(requests.Session):
+class _TimeoutSession(OutboundSession):
     def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("timeout", HTTP_TIMEOUT_S)
         return super().request(*args, **kwargs)

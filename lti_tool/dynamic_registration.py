@@ -7,7 +7,6 @@ confirmation page closes the dialog (`{subject: "org.imsglobal.lti.close"}`).
 """
 
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +15,13 @@ from django.conf import settings
 
 from lti_tool.canvas_config import DESCRIPTION, TITLE, tool_urls
 from lti_tool.claims import TOOL_SCOPES, MessageType
-from lti_tool.services import CUSTOM_FIELDS, PlatformRegistered, platform_register
+from lti_tool.services import (
+    CUSTOM_FIELDS,
+    PlatformAlreadyRegistered,
+    PlatformRegistered,
+    platform_register,
+)
+from ops.outbound import OutboundRefused, OutboundSession, host_matches, outbound_url_check
 
 HTTP_TIMEOUT_S = 10
 _TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -38,28 +43,42 @@ class Registered:
 
 
 def _check_url(url: str, what: str) -> None:
-    """Refuse hosts outside LTI_DYNAMIC_REGISTRATION_HOSTS (and plain http in production):
-    the registration URL is public, so the server must not fetch arbitrary URLs."""
+    """Refuse hosts outside LTI_DYNAMIC_REGISTRATION_HOSTS, plain http in production and
+    (outside the embedded default) non-public addresses: the registration URL is
+    public, so the server must not fetch, or trust, arbitrary URLs."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("https", "http") or not host:
         raise RegistrationError(f"The {what} {url!r} is not an http(s) URL.", status=400)
     if settings.IS_PRODUCTION and parts.scheme != "https":
         raise RegistrationError(f"The {what} {url!r} must use https.", status=400)
-    patterns = settings.LTI_DYNAMIC_REGISTRATION_HOSTS
-    if not any(fnmatch(host, p.lower()) for p in patterns):
+    if not host_matches(host, settings.LTI_DYNAMIC_REGISTRATION_HOSTS):
         raise RegistrationError(
             f"The {what} host {host!r} is not allowed; add it to LTI_DYNAMIC_REGISTRATION_HOSTS.",
             status=400,
         )
+    try:
+        outbound_url_check(url)
+    except OutboundRefused as exc:
+        raise RegistrationError(f"The {what} is refused: {exc}.", status=400) from exc
+
+
+def _session() -> OutboundSession:
+    # Redirects must stay on registration hosts too (an open redirect on an allowed
+    # host must not reach anything else).
+    return OutboundSession(redirect_hosts=list(settings.LTI_DYNAMIC_REGISTRATION_HOSTS))
 
 
 def _get_json(url: str, token: str) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        response = requests.get(url, headers=headers, timeout=HTTP_TIMEOUT_S)
+        response = _session().get(url, headers=headers, timeout=HTTP_TIMEOUT_S)
         response.raise_for_status()
         data = response.json()
+    except OutboundRefused as exc:
+        raise RegistrationError(
+            f"The platform configuration URL is refused: {exc}.", status=400
+        ) from exc
     except (requests.RequestException, ValueError) as exc:
         raise RegistrationError(
             f"Could not read the platform configuration at {url}: {exc}"
@@ -117,54 +136,81 @@ def tool_registration_request(platform_config: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def dynamic_registration_complete(
-    *, openid_configuration: str, registration_token: str
-) -> Registered:
-    """Read the platform configuration, register with it, and store the platform."""
+_CONFIG_URLS = {
+    "issuer": "issuer",
+    "authorization_endpoint": "authorization endpoint",
+    "token_endpoint": "token endpoint",
+    "jwks_uri": "JWKS URL",
+    "registration_endpoint": "registration endpoint",
+}
+
+
+def _platform_config_read(openid_configuration: str, registration_token: str) -> dict[str, Any]:
+    """The platform's openid_configuration, every URL in it checked like the first."""
     _check_url(openid_configuration, "openid_configuration URL")
     config = _get_json(openid_configuration, registration_token)
-    missing = [
-        k
-        for k in (
-            "issuer",
-            "authorization_endpoint",
-            "token_endpoint",
-            "jwks_uri",
-            "registration_endpoint",
-        )
-        if not config.get(k)
-    ]
+    missing = [k for k in _CONFIG_URLS if not config.get(k)]
     if missing:
         raise RegistrationError(f"The platform configuration lacks {', '.join(missing)}.")
-    _check_url(config["registration_endpoint"], "registration endpoint")
+    for key, what in _CONFIG_URLS.items():
+        _check_url(str(config[key]), what)
+    return config
+
+
+def _client_register(config: dict[str, Any], registration_token: str) -> dict[str, Any]:
     body = tool_registration_request(config)
     headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
     try:
-        response = requests.post(
+        response = _session().post(
             config["registration_endpoint"], json=body, headers=headers, timeout=HTTP_TIMEOUT_S
         )
         response.raise_for_status()
         answer = response.json()
+    except OutboundRefused as exc:
+        raise RegistrationError(
+            f"The registration endpoint is refused: {exc}.", status=400
+        ) from exc
     except (requests.RequestException, ValueError) as exc:
         raise RegistrationError(f"The platform refused the registration: {exc}") from exc
-    client_id = str(answer.get("client_id", ""))
-    if not client_id:
+    if not isinstance(answer, dict) or not str(answer.get("client_id", "") or ""):
         raise RegistrationError("The platform's registration answer has no client_id.")
+    return answer
+
+
+def dynamic_registration_complete(
+    *, openid_configuration: str, registration_token: str
+) -> Registered:
+    """Read the platform configuration, register with it, and store a new platform.
+
+    Never changes an existing registration: an (issuer, client_id) already stored is
+    refused (409), so nobody can replace an institution's keys or login URL."""
+    config = _platform_config_read(openid_configuration, registration_token)
+    answer = _client_register(config, registration_token)
+    client_id = str(answer["client_id"])
     tool_config = answer.get(_TOOL_CONFIGURATION) or {}
     platform_meta = config.get(_PLATFORM_CONFIGURATION) or {}
     issuer = str(config["issuer"])
     deployment_id = str(tool_config.get("deployment_id", "") or "")
-    result = platform_register(
-        name=str(platform_meta.get("product_family_code") or urlsplit(issuer).netloc),
-        issuer=issuer,
-        client_id=client_id,
-        auth_login_url=str(config["authorization_endpoint"]),
-        auth_token_url=str(config["token_endpoint"]),
-        key_set_url=str(config["jwks_uri"]),
-        deployment_id=deployment_id,
-        auth_audience=str(config.get("authorization_server", "") or ""),
-        # Canvas assigns the deployment id later, when the admin installs the app.
-        auto_register_deployments=not deployment_id,
-    )
+    try:
+        result = platform_register(
+            name=str(platform_meta.get("product_family_code") or urlsplit(issuer).netloc),
+            issuer=issuer,
+            client_id=client_id,
+            auth_login_url=str(config["authorization_endpoint"]),
+            auth_token_url=str(config["token_endpoint"]),
+            key_set_url=str(config["jwks_uri"]),
+            deployment_id=deployment_id,
+            auth_audience=str(config.get("authorization_server", "") or ""),
+            # Canvas assigns the deployment id later, when the admin installs the app.
+            auto_register_deployments=not deployment_id,
+            update_existing=False,
+        )
+    except PlatformAlreadyRegistered as exc:
+        raise RegistrationError(
+            f"Issuer {issuer!r} with client id {client_id!r} is already registered; "
+            "dynamic registration never changes a registration (an administrator can, "
+            "in the admin).",
+            status=409,
+        ) from exc
     parts = urlsplit(openid_configuration)
     return Registered(result=result, platform_origin=f"{parts.scheme}://{parts.netloc}")

@@ -35,7 +35,7 @@ Handler = Callable[[HttpRequest, LtiLaunch], HttpResponse]
 _HANDLERS: dict[str, Handler] = {}
 _VALIDATORS: dict[str, Any] = {}
 # URL names a resource link launch may open directly: Canvas launches the tool with a
-# page's URL as target_link_uri (external_tools/retrieve?url=…, decision 0008).
+# page's URL as target_link_uri (external_tools/retrieve?url=…, decision 0010).
 _LAUNCH_TARGETS: set[str] = set()
 
 

@@ -1,5 +1,7 @@
 """Tool key pairs: generation, rotation and the public JWKS.
 
+Private keys are stored encrypted with SMARTNOTES_FIELD_ENCRYPTION_KEY (the Fernet
+keys that also seal Canvas tokens; rotating that key works the same way for both).
 Rotation keeps the previous key in JWKS ("published") so platforms that cached
 it can still verify messages signed just before the switch; `lti_rotate_keys
 --retire-after-days N` retires published keys older than N days.
@@ -14,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jwcrypto.jwk import JWK
 
+from canvas_pipeline import crypto
 from lti_tool.models import ToolKey
 
 KEY_SIZE_BITS = 2048
@@ -50,7 +53,12 @@ def tool_key_rotate() -> ToolKey:
     private_pem, public_pem = _generate_pem_pair()
     kid = public_jwk(public_pem)["kid"]
     ToolKey.objects.filter(is_active=True).update(is_active=False)
-    key = ToolKey(kid=kid, private_key_pem=private_pem, public_key_pem=public_pem, is_active=True)
+    key = ToolKey(
+        kid=kid,
+        private_key_encrypted=crypto.encrypt(private_pem),
+        public_key_pem=public_pem,
+        is_active=True,
+    )
     key.full_clean()
     key.save()
     return key
@@ -62,6 +70,11 @@ def tool_keys_retire(*, older_than: timedelta) -> int:
     return ToolKey.objects.filter(
         is_active=False, retired_at__isnull=True, created_at__lt=cutoff
     ).update(retired_at=timezone.now())
+
+
+def tool_key_private_pem(key: ToolKey) -> str:
+    """The key's private PEM, decrypted with the field key (it is never stored plain)."""
+    return crypto.decrypt(key.private_key_encrypted)
 
 
 def tool_key_get_active() -> ToolKey:

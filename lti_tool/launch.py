@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+import requests
 import structlog
 from django.core.cache import cache
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
@@ -37,7 +38,7 @@ from lti_tool import handlers, keys
 from lti_tool.claims import Claim
 from lti_tool.models import Deployment, Platform
 from lti_tool.services import deployment_register_from_launch
-from smartnotes.jwks import JwksUnavailable, jwks_document_get, jwks_forget
+from ops.outbound import OutboundSession
 
 logger = structlog.get_logger("smartnotes.lti")
 
@@ -45,6 +46,10 @@ ALLOWED_ALGORITHMS = ("RS256",)
 CLOCK_LEEWAY_S = 60
 MAX_TOKEN_AGE_S = 10 * 60
 STATE_LIFETIME_S = 10 * 60
+JWKS_CACHE_S = 3600
+# A failed JWKS fetch is remembered this long, and an unknown kid refetches at most
+# this often, so forged launches cannot make the server fetch on every request.
+JWKS_RETRY_AFTER_S = 60
 HTTP_TIMEOUT_S = 5
 
 
@@ -76,7 +81,7 @@ def _registration_for(platform: Platform) -> Registration:
         .set_auth_token_url(platform.auth_token_url)
         .set_auth_audience(platform.auth_audience or platform.auth_token_url)
         .set_key_set_url(platform.key_set_url)
-        .set_tool_private_key(key.private_key_pem)
+        .set_tool_private_key(keys.tool_key_private_pem(key))
         .set_tool_public_key(key.public_key_pem)
     )
 
@@ -123,6 +128,10 @@ class OrmToolConf(ToolConfAbstract):
         return PyltiDeployment().set_deployment_id(deployment_id) if exists else None
 
 
+def _jwks_cache_key(key_set_url: str) -> str:
+    return "lti:jwks:" + hashlib.sha256(key_set_url.encode()).hexdigest()
+
+
 def _state_key(state: str) -> str:
     return "lti:state:" + hashlib.sha256(state.encode()).hexdigest()
 
@@ -166,6 +175,11 @@ class SmartNotesMessageLaunch(DjangoMessageLaunch):
     """pylti1p3 message launch with the checks listed in the module docstring."""
 
     binding: StateBinding | None = None
+
+    def __init__(self, request: Any, tool_config: Any, **kwargs: Any) -> None:
+        # JWKS fetches refuse redirects off the platform's allowed hosts (ops.outbound).
+        kwargs.setdefault("requests_session", OutboundSession())
+        super().__init__(request, tool_config, **kwargs)
 
     def message_validators(self) -> list[Any]:
         """Validators for accepted message types: those registered with
@@ -264,31 +278,49 @@ class SmartNotesMessageLaunch(DjangoMessageLaunch):
         return self
 
     def fetch_public_key(self, key_set_url: str) -> Any:
-        # The one JWKS cache (smartnotes.jwks), shared with notices and Live Events.
+        key = _jwks_cache_key(key_set_url)
+        cached = cache.get(key)
+        if cached:
+            return cached
+        if cache.get(key + ":failed"):
+            raise LaunchRejected(
+                f"The platform key set at {key_set_url} could not be read recently; "
+                "try again in a minute.",
+                code="jwks_unavailable",
+                status=502,
+            )
         try:
-            return jwks_document_get(key_set_url)
-        except JwksUnavailable as exc:
+            response = self._requests_session.get(key_set_url, timeout=HTTP_TIMEOUT_S)
+            response.raise_for_status()
+            key_set = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            cache.set(key + ":failed", 1, JWKS_RETRY_AFTER_S)
             raise LaunchRejected(
                 f"The platform key set at {key_set_url} could not be read.",
                 code="jwks_unavailable",
                 status=502,
             ) from exc
+        cache.set(key, key_set, JWKS_CACHE_S)
+        return key_set
 
     def get_public_key(self) -> tuple[str, str]:
         try:
             return super().get_public_key()
         except LtiException:
-            # Unknown kid: the platform may have rotated; fetch the key set once more.
+            # Unknown kid: the platform may have rotated; fetch the key set once more,
+            # at most once a minute per key set.
             registration = self.get_registration()
             url = registration.get_key_set_url() or ""
-            jwks_forget(url)
-            registration.set_key_set(None)
-            try:
-                return super().get_public_key()
-            except LtiException as exc:
-                raise LaunchRejected(
-                    f"No key in {url} matches the id_token kid.", code="kid_unknown"
-                ) from exc
+            if cache.add(_jwks_cache_key(url) + ":refetched", 1, JWKS_RETRY_AFTER_S):
+                cache.delete(_jwks_cache_key(url))
+                registration.set_key_set(None)
+                try:
+                    return super().get_public_key()
+                except LtiException:
+                    pass
+            raise LaunchRejected(
+                f"No key in {url} matches the id_token kid.", code="kid_unknown"
+            ) from None
 
     def validate_jwt_signature(self) -> "SmartNotesMessageLaunch":
         public_key, _ = self.get_public_key()

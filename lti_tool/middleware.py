@@ -12,6 +12,7 @@ from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 
+from lti_tool.selectors import frame_ancestor_origins_for
 from lti_tool.sessions import (
     ABSENT,
     TOKEN_HEADER,
@@ -19,7 +20,9 @@ from lti_tool.sessions import (
     LtiLaunch,
     LtiRequest,
     launch_from_token,
+    platform_from_stale_token,
 )
+from ops.middleware import frame_ancestors_allow
 
 
 def _token_from(request: HttpRequest) -> str:
@@ -39,6 +42,12 @@ class LtiLaunchMiddleware:
         launch = launch_from_token(token) if token else None
         # ABSENT has LtiLaunch's attributes and is falsy: views test `if request.lti`.
         request.lti = launch if launch is not None else cast(LtiLaunch, ABSENT)
+        if token and launch is None:
+            # An expired (or revoked) token still names its platform: the "open it
+            # again" page stays visible in that platform's frame.
+            platform = platform_from_stale_token(token)
+            if platform is not None:
+                frame_ancestors_allow(request, frame_ancestor_origins_for(platform))
         if launch is not None:
             # The token is a per-launch secret no other site can read, so it stands in
             # for the CSRF cookie that cookieless browsers never send back.

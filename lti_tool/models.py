@@ -59,8 +59,9 @@ class ToolKey(models.Model):
     """An RS256 key pair of the tool. The active key signs; retired keys leave JWKS."""
 
     kid = models.CharField(max_length=100, unique=True)
-    # Generated on the server and kept only in the database, never in the repo.
-    private_key_pem = models.TextField()
+    # Generated on the server and kept only in the database, never in the repo;
+    # encrypted with SMARTNOTES_FIELD_ENCRYPTION_KEY (lti_tool.keys.tool_key_private_pem).
+    private_key_encrypted = models.TextField()
     public_key_pem = models.TextField()
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -182,6 +183,8 @@ class Launch(models.Model):
     roles = models.JSONField(default=list)
     claims = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by lti_tool.services.launch_revoke: the launch's session tokens stop working.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

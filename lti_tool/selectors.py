@@ -6,13 +6,10 @@ lti_tool.sessions); these selectors cover reads outside a request.
 
 from urllib.parse import urlsplit
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from lti_tool.models import Launch, LtiContext, Membership, Platform, ToolKey
-
-FRAME_ANCESTORS_CACHE_S = 60
-FRAME_ANCESTORS_CACHE_KEY = "lti:frame-ancestors"
+from ops.outbound import is_hostname
 
 
 def _origin(url: str) -> str:
@@ -20,33 +17,41 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def frame_ancestor_origins() -> list[str]:
-    """Origins of registered LMS platforms, allowed to frame Smart Notes pages.
+def canvas_domain_origin(platform: Platform, domain: str) -> str:
+    """The origin of a Canvas domain ($Canvas.api.domain), or "" if it is no hostname."""
+    if not is_hostname(domain):
+        return ""
+    scheme = "http" if platform.issuer.startswith("http://") else "https"
+    return f"{scheme}://{domain.lower()}"
 
-    From each active platform's issuer, OIDC auth URL and Canvas API URL, and the
-    Canvas domains seen in launches. Cached briefly (this runs on every response)
-    and dropped when a registration or a new Canvas domain appears.
-    """
-    origins = cache.get(FRAME_ANCESTORS_CACHE_KEY)
-    if origins is None:
-        origins = []
-        for row in Platform.objects.filter(is_active=True).values_list(
-            "issuer", "auth_login_url", "canvas_api_url"
-        ):
-            origins.extend(o for o in map(_origin, row) if o)
-        # Canvas frames the tool from the institution's domain ($Canvas.api.domain).
-        domains = (
-            LtiContext.objects.filter(platform__is_active=True)
-            .exclude(canvas_api_domain="")
-            .values_list("platform__issuer", "canvas_api_domain")
-            .distinct()
-        )
-        for issuer, domain in domains:
-            scheme = "http" if issuer.startswith("http://") else "https"
-            origins.append(f"{scheme}://{domain}")
-        origins = list(dict.fromkeys(origins))
-        cache.set(FRAME_ANCESTORS_CACHE_KEY, origins, FRAME_ANCESTORS_CACHE_S)
-    return list(origins)
+
+def frame_ancestor_origins_for(
+    platform: Platform, *, context: LtiContext | None = None, canvas_api_domain: str = ""
+) -> list[str]:
+    """Origins that may frame a page of a launch from `platform`: its issuer, OIDC auth
+    URL and Canvas API URL, and the Canvas domain of this launch's course only.
+
+    Built per request from the launching platform alone, so nothing one institution
+    sends can change the header another institution's pages get."""
+    origins = [_origin(u) for u in (platform.issuer, platform.auth_login_url)]
+    origins.append(_origin(platform.canvas_api_url))
+    for domain in (context.canvas_api_domain if context else "", canvas_api_domain):
+        origins.append(canvas_domain_origin(platform, domain))
+    return list(dict.fromkeys(o for o in origins if o))
+
+
+def frame_ancestor_origins_for_login(platform: Platform) -> list[str]:
+    """Before the id_token names a course (OIDC login), the platform's origins and the
+    Canvas domains its own launches have shown."""
+    domains = (
+        LtiContext.objects.filter(platform=platform)
+        .exclude(canvas_api_domain="")
+        .values_list("canvas_api_domain", flat=True)
+        .distinct()[:50]
+    )
+    origins = frame_ancestor_origins_for(platform)
+    origins.extend(canvas_domain_origin(platform, d) for d in domains)
+    return list(dict.fromkeys(o for o in origins if o))
 
 
 def platform_list_for_admin(platform: Platform) -> QuerySet[Platform]:

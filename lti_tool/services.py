@@ -1,11 +1,14 @@
 """Writes for the LTI tool: platform registration and the records a launch upserts."""
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
+import structlog
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lti_tool.claims import AppRole, Claim, app_roles
@@ -18,7 +21,9 @@ from lti_tool.models import (
     Platform,
     ResourceLink,
 )
-from lti_tool.selectors import FRAME_ANCESTORS_CACHE_KEY
+from ops.outbound import is_hostname
+
+logger = structlog.get_logger("smartnotes.lti")
 
 # Custom fields requested in config.json; Canvas substitutes the $variables.
 CUSTOM_FIELDS = {
@@ -28,6 +33,10 @@ CUSTOM_FIELDS = {
     "canvas_api_domain": "$Canvas.api.domain",
     "lti_assignment_id": "$com.instructure.Assignment.lti.id",
 }
+
+
+class PlatformAlreadyRegistered(Exception):
+    """A new registration names an (issuer, client_id) that is already stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +59,20 @@ def platform_register(
     canvas_api_url: str = "",
     auth_audience: str = "",
     auto_register_deployments: bool | None = None,
+    update_existing: bool = True,
 ) -> PlatformRegistered:
-    """Create or update a registration (idempotent on issuer + client id)."""
-    platform = Platform.objects.filter(issuer=issuer, client_id=client_id).first()
-    created = platform is None
-    platform = platform or Platform(issuer=issuer, client_id=client_id)
+    """Create or update a registration (idempotent on issuer + client id).
+
+    With `update_existing=False` (dynamic registration, which anyone can start) an
+    existing (issuer, client_id) raises `PlatformAlreadyRegistered` and nothing changes.
+    """
+    existing = (
+        Platform.objects.select_for_update().filter(issuer=issuer, client_id=client_id).first()
+    )
+    created = existing is None
+    if existing is not None and not update_existing:
+        raise PlatformAlreadyRegistered(f"{issuer} / {client_id}")
+    platform = existing or Platform(issuer=issuer, client_id=client_id)
     platform.name = name
     platform.auth_login_url = auth_login_url
     platform.auth_token_url = auth_token_url
@@ -65,10 +83,15 @@ def platform_register(
     if auto_register_deployments is not None:
         platform.auto_register_deployments = auto_register_deployments
     platform.is_active = True
-    platform.full_clean()
-    platform.save()
-    # A new platform may frame the tool at once (see selectors.frame_ancestor_origins).
-    transaction.on_commit(lambda: cache.delete(FRAME_ANCESTORS_CACHE_KEY))
+    try:
+        platform.full_clean()
+        with transaction.atomic():  # a savepoint, so the check below can still query
+            platform.save()
+    except (ValidationError, IntegrityError) as exc:
+        # A concurrent registration of the same pair won the race.
+        if created and Platform.objects.filter(issuer=issuer, client_id=client_id).exists():
+            raise PlatformAlreadyRegistered(f"{issuer} / {client_id}") from exc
+        raise
     deployment = None
     if deployment_id:
         deployment, _ = Deployment.objects.get_or_create(
@@ -105,11 +128,30 @@ def _roster_sync_enqueue(context_id: int) -> None:
     roster_sync_task.delay(context_id)
 
 
+# Custom fields end up in URLs, API paths and headers: each must look like what
+# Canvas substitutes, or it is dropped (and logged) instead of stored.
+_CANVAS_ID_RE = re.compile(r"[0-9]{1,20}")
+_LTI_ID_RE = re.compile(r"[A-Za-z0-9._:~-]{1,255}")
+_CUSTOM_VALID: dict[str, Callable[[str], bool]] = {
+    "canvas_course_id": lambda v: bool(_CANVAS_ID_RE.fullmatch(v)),
+    "canvas_user_id": lambda v: bool(_CANVAS_ID_RE.fullmatch(v)),
+    "canvas_assignment_id": lambda v: bool(_CANVAS_ID_RE.fullmatch(v)),
+    "canvas_api_domain": is_hostname,
+    "lti_assignment_id": lambda v: bool(_LTI_ID_RE.fullmatch(v)),
+}
+
+
 def _custom(claims: dict[str, Any], key: str) -> str:
     value = (claims.get(Claim.CUSTOM) or {}).get(key, "")
     value = "" if value is None else str(value)
     # Canvas sends the variable name itself when it has no value in this placement.
-    return "" if value.startswith("$") else value
+    if not value or value.startswith("$"):
+        return ""
+    valid = _CUSTOM_VALID.get(key)
+    if valid is not None and not valid(value):
+        logger.warning("lti.launch.custom_field_refused", field=key, length=len(value))
+        return ""
+    return value
 
 
 def _user_upsert(platform: Platform, claims: dict[str, Any]) -> LtiUser:
@@ -130,10 +172,9 @@ def _context_upsert(platform: Platform, claims: dict[str, Any]) -> LtiContext | 
     context.title = str(data.get("title", ""))[:500]
     context.label = str(data.get("label", ""))[:255]
     context.canvas_course_id = _custom(claims, "canvas_course_id") or context.canvas_course_id
-    domain = _custom(claims, "canvas_api_domain")
-    if domain and domain != context.canvas_api_domain:
-        context.canvas_api_domain = domain
-        transaction.on_commit(lambda: cache.delete(FRAME_ANCESTORS_CACHE_KEY))
+    context.canvas_api_domain = (
+        _custom(claims, "canvas_api_domain").lower() or context.canvas_api_domain
+    )
     nrps = claims.get(Claim.NRPS) or {}
     context.nrps_url = str(nrps.get("context_memberships_url", "") or context.nrps_url)
     context.save()
@@ -188,3 +229,18 @@ def launch_record(*, platform: Platform, claims: dict[str, Any]) -> Launch:
         roles=roles,
         claims=claims,
     )
+
+
+def launch_revoke(*, launch: Launch) -> None:
+    """End the launch's session: its tokens stop working at once."""
+    Launch.objects.filter(pk=launch.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def launches_revoke(*, platform: Platform | None = None, user: LtiUser | None = None) -> int:
+    """Revoke every unrevoked launch (of a platform, of a user, or all); the count."""
+    rows = Launch.objects.filter(revoked_at__isnull=True)
+    if platform is not None:
+        rows = rows.filter(platform=platform)
+    if user is not None:
+        rows = rows.filter(user=user)
+    return rows.update(revoked_at=timezone.now())

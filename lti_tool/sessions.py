@@ -7,10 +7,13 @@ launch is gone on the next in-frame request. See docs/decisions/0004-lti-session
 
 The token is `django.core.signing` output (HMAC with SECRET_KEY, salt
 ``lti_tool.session``), valid for ``LTI_SESSION_TOKEN_MAX_AGE_S`` seconds (default
-2 h). It travels as the ``lti_session`` query parameter, a hidden form field of
-the same name, or the ``X-LTI-Session`` header (for fetch/XHR). It grants nothing
-by itself: the middleware loads the `Launch` row it names and checks that the
-user and context still match.
+1 h) counted from the launch itself. It travels as the ``lti_session`` query
+parameter, a hidden form field of the same name, or the ``X-LTI-Session`` header
+(for fetch/XHR). It grants nothing by itself: the middleware loads the `Launch`
+row it names and checks that the user and context still match and that the
+launch has not been revoked (``lti_tool.services.launch_revoke``, the
+``lti_revoke_sessions`` command). Query strings never reach the logs
+(ops.logging strips them).
 
 Public API (what other apps use):
 
@@ -27,6 +30,7 @@ Public API (what other apps use):
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -34,6 +38,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from lti_tool.claims import AppRole, Claim, app_roles
 from lti_tool.models import Launch, LtiContext, LtiUser, Platform, ResourceLink
@@ -41,7 +46,7 @@ from lti_tool.models import Launch, LtiContext, LtiUser, Platform, ResourceLink
 TOKEN_PARAM = "lti_session"  # noqa: S105 - a parameter name, not a secret
 TOKEN_HEADER = "X-LTI-Session"  # noqa: S105
 _SALT = "lti_tool.session"
-DEFAULT_MAX_AGE_S = 2 * 3600
+DEFAULT_MAX_AGE_S = 3600
 
 
 def _max_age_s() -> int:
@@ -153,7 +158,9 @@ class LtiLaunch:
     @property
     def return_url(self) -> str:
         presentation = self.claims.get(Claim.LAUNCH_PRESENTATION) or {}
-        return str(presentation.get("return_url", ""))
+        url = str(presentation.get("return_url", "") or "")
+        # Rendered as a link: a javascript: or data: URL would run in our origin.
+        return url if urlsplit(url).scheme in ("http", "https") else ""
 
     @property
     def placement(self) -> str:
@@ -177,13 +184,19 @@ class LtiLaunch:
 
 
 def launch_from_token(token: str) -> LtiLaunch | None:
-    """Resolve a token to its launch, checking that user and context still match."""
+    """Resolve a token to its launch, checking that user and context still match, that
+    the launch is not revoked and not older than the token lifetime."""
     payload = session_token_read(token)
     if payload is None:
         return None
     launch = (
         Launch.objects.select_related("platform", "user", "context", "resource_link")
-        .filter(public_id=payload.get("l"), platform__is_active=True)
+        .filter(
+            public_id=payload.get("l"),
+            platform__is_active=True,
+            revoked_at__isnull=True,
+            created_at__gte=timezone.now() - timedelta(seconds=_max_age_s()),
+        )
         .first()
     )
     if (
@@ -193,3 +206,16 @@ def launch_from_token(token: str) -> LtiLaunch | None:
     ):
         return None
     return LtiLaunch.from_launch(launch, token)
+
+
+def platform_from_stale_token(token: str) -> Platform | None:
+    """The platform named by a genuine but expired or revoked token (it grants
+    nothing; it only says which platform may frame the "open it again" page)."""
+    try:
+        payload = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    launch = Launch.objects.select_related("platform").filter(public_id=payload.get("l")).first()
+    return launch.platform if launch is not None and launch.platform.is_active else None

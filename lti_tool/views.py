@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pylti1p3.exception import LtiException, OIDCException
 
-from lti_tool import handlers, keys
+from lti_tool import framing, handlers, keys
 from lti_tool.canvas_config import canvas_config, tool_urls
 from lti_tool.claims import AppRole, Claim, MessageType
 from lti_tool.decorators import lti_launch_required, lti_role_required
@@ -73,6 +73,9 @@ def config_json(request: HttpRequest) -> JsonResponse:
 def login(request: HttpRequest) -> HttpResponse:
     oidc = SmartNotesOIDCLogin(request, tool_conf(), launch_data_storage=launch_storage())
     params = request.POST if request.method == "POST" else request.GET
+    framing.frame_for_login(
+        request, tool_conf().platform_get(params.get("iss", ""), params.get("client_id"))
+    )
     target = params.get("target_link_uri", "")
     launch_url = tool_urls()["launch"]
     if target and _origin(target) != _origin(launch_url):
@@ -104,6 +107,8 @@ def _complete(request: HttpRequest, platform: Platform, claims: dict[str, Any]) 
         return _rejected(request, exc, stage="launch")
     launch = launch_record(platform=platform, claims=claims)
     lti = LtiLaunch.from_launch(launch, session_token_issue(launch))
+    # The response belongs to this launch (frame-ancestors, ops.middleware).
+    request.lti = lti  # type: ignore[attr-defined]
     logger.info(
         "lti.launch.accepted",
         launch_id=str(launch.public_id),
@@ -128,8 +133,10 @@ def launch(request: HttpRequest) -> HttpResponse:
         message_launch.validate()
         claims: dict[str, Any] = dict(message_launch.get_launch_data())
     except LaunchRejected as exc:
+        framing.frame_for_unverified(request, message_launch)
         return _rejected(request, exc, stage="launch")
     except LtiException as exc:
+        framing.frame_for_unverified(request, message_launch)
         return _rejected(request, LaunchRejected(str(exc), code="invalid"), stage="launch")
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # A well-formed JWT whose header or body is not the JSON object LTI requires.
@@ -139,6 +146,7 @@ def launch(request: HttpRequest) -> HttpResponse:
     platform = Platform.objects.get(
         issuer=registration.get_issuer(), client_id=registration.get_client_id()
     )
+    framing.frame_for_platform(request, platform, claims)
     binding = message_launch.binding
     if binding is None or binding.method == "cookie":
         return _complete(request, platform, claims)
@@ -179,6 +187,9 @@ def launch_verify(request: HttpRequest) -> HttpResponse:
     if not pending:
         exc = LaunchRejected("This launch has expired; open it again.", code="pending_unknown")
         return _rejected(request, exc, stage="launch")
+    framing.frame_for_platform(
+        request, Platform.objects.filter(pk=pending["platform_id"]).first(), pending["claims"]
+    )
     recorded = login_state_get(pending["state"]) or {}
     if (
         request.POST.get("state") != pending["state"]
@@ -234,6 +245,7 @@ def register(request: HttpRequest) -> HttpResponse:
             },
             status=400,
         )
+    framing.frame_for_registration(request, openid_configuration)
     try:
         registered = dynamic_registration_complete(
             openid_configuration=openid_configuration,

@@ -69,18 +69,30 @@ class RequestContextMiddleware:
         return response
 
 
-def _platform_origins() -> list[str]:
-    from lti_tool.selectors import frame_ancestor_origins
+def frame_ancestors_allow(request: HttpRequest, origins: list[str]) -> None:
+    """Let `origins` frame this response, for pages of the launch flow that have no
+    launch token yet (OIDC login, platform-storage check, registration dialog)."""
+    request.frame_ancestors = origins  # type: ignore[attr-defined]
 
-    try:
-        return list(frame_ancestor_origins())
-    except Exception:
-        logger.warning("http.frame_ancestors.unavailable", exc_info=True)
-        return []
+
+def _frame_ancestors(request: HttpRequest) -> str:
+    lti = getattr(request, "lti", None)
+    if lti:
+        from lti_tool.selectors import frame_ancestor_origins_for
+
+        origins = frame_ancestor_origins_for(lti.platform, context=lti.context)
+    else:
+        origins = getattr(request, "frame_ancestors", None)
+    if origins is None:
+        return "frame-ancestors 'none'"
+    sources = dict.fromkeys(["'self'", *settings.SMARTNOTES_FRAME_ANCESTORS, *origins])
+    return "frame-ancestors " + " ".join(sources)
 
 
 class FrameAncestorsMiddleware:
-    """CSP frame-ancestors: only this site and registered LMS platforms may frame us."""
+    """CSP frame-ancestors, per request: a page of a launch may be framed by that
+    launch's platform (and this site); every other page (admin, demo, health,
+    machine endpoints) by nobody."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -88,8 +100,5 @@ class FrameAncestorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            origins = [*settings.SMARTNOTES_FRAME_ANCESTORS, *_platform_origins()]
-            response["Content-Security-Policy"] = "frame-ancestors " + " ".join(
-                ["'self'", *dict.fromkeys(origins)]
-            )
+            response["Content-Security-Policy"] = _frame_ancestors(request)
         return response

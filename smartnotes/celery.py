@@ -5,6 +5,9 @@ Queues (docs/decisions/0003-celery-topology.md):
 - submissions  default: fetching, posting, bookkeeping
 - gpu          model inference; GPU workers consume it, CPU workers too as fallback
 - analytics    low-priority aggregates
+- demo         the public demo's runs, with their own time limits; only a demo worker
+               (`make worker-demo`, `-Q demo -c 1`) consumes it, so the demo can never
+               delay Canvas work (`make run` serves every queue on one dev worker)
 """
 
 import os
@@ -18,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartnotes.settings")
 app = Celery("smartnotes")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
-QUEUE_NAMES = ("realtime", "submissions", "gpu", "analytics")
+QUEUE_NAMES = ("realtime", "submissions", "gpu", "analytics", "demo")
 
 
 # Static topology lives here; values that vary by deployment (broker URL,

@@ -67,7 +67,7 @@ def main() -> int:
             "worker",
             "--beat",
             "--queues",
-            "realtime,submissions,gpu,analytics",
+            "realtime,submissions,gpu,analytics,demo",
             "--pool",
             "solo",
             "--loglevel",

@@ -47,11 +47,32 @@ if IS_PRODUCTION:
         )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-used-in-production-0123456789abcdef"  # noqa: S105
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     # Dev/test only; production refuses to start without DJANGO_SECRET_KEY (above).
-    default="dev-only-insecure-key-never-used-in-production-0123456789abcdef",
+    default=_DEV_SECRET_KEY,
 )
+if IS_PRODUCTION:
+    # Django's own bar for a strong key (check security.W009), as a hard error: the
+    # key signs launch tokens and OAuth state. Generate one with
+    #   python -c "import secrets; print(secrets.token_urlsafe(50))"
+    _unsafe = []
+    if DEBUG:
+        _unsafe.append("DJANGO_DEBUG must be off")
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+        or SECRET_KEY == _DEV_SECRET_KEY
+    ):
+        _unsafe.append(
+            "DJANGO_SECRET_KEY must be at least 50 characters with at least 5 different ones"
+        )
+    if _unsafe:
+        raise ImproperlyConfigured(
+            "SMARTNOTES_ENV=production refuses to start: " + "; ".join(_unsafe)
+        )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 # Public origin of this tool (LTI redirect URIs, links in Canvas comments). Off
 # production it defaults to the port the dev server listens on (`PORT=8123 make run`;
@@ -218,10 +239,30 @@ SMARTNOTES_NLI_DEVICE = env.str("SMARTNOTES_NLI_DEVICE", default="auto")
 SMARTNOTES_NLI_CPU_INT8 = env.str("SMARTNOTES_NLI_CPU_INT8", default="auto")
 if SMARTNOTES_NLI_CPU_INT8 not in {"auto", "on", "off"}:
     raise ImproperlyConfigured("SMARTNOTES_NLI_CPU_INT8 must be auto, on or off")
+# CPU inference precision: "auto" = bfloat16 where the CPU has native bf16
+# instructions (AVX-512 BF16 / AMX), else float32. See docs/benchmarks-quality.md.
+SMARTNOTES_NLI_CPU_DTYPE = env.str("SMARTNOTES_NLI_CPU_DTYPE", default="auto")
+if SMARTNOTES_NLI_CPU_DTYPE not in {"auto", "bf16", "fp32"}:
+    raise ImproperlyConfigured("SMARTNOTES_NLI_CPU_DTYPE must be auto, bf16 or fp32")
 SMARTNOTES_MAX_CLAIMS = env.int("SMARTNOTES_MAX_CLAIMS", default=60)
 SMARTNOTES_CLAIM_CACHE_TTL_S = env.int("SMARTNOTES_CLAIM_CACHE_TTL_S", default=7 * 24 * 3600)
+# Limits a user can reach: stated on the upload forms and in `verify --help`,
+# enforced with a message that names them, the same in the demo, the CLI and
+# Canvas (verification/limits.py; docs/limits.md).
 SMARTNOTES_UPLOAD_MAX_BYTES = env.int("SMARTNOTES_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+SMARTNOTES_MAX_FILES = env.int("SMARTNOTES_MAX_FILES", default=10)
+SMARTNOTES_COURSE_MAX_FILES = env.int("SMARTNOTES_COURSE_MAX_FILES", default=200)
+SMARTNOTES_UPLOAD_TOTAL_MAX_BYTES = env.int(
+    "SMARTNOTES_UPLOAD_TOTAL_MAX_BYTES", default=50 * 1024 * 1024
+)
+SMARTNOTES_ESSAY_MAX_CHARS = env.int("SMARTNOTES_ESSAY_MAX_CHARS", default=200_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SMARTNOTES_UPLOAD_MAX_BYTES
+# Django refuses a multipart body with more files than this (RequestDataTooBig).
+DATA_UPLOAD_MAX_NUMBER_FILES = SMARTNOTES_MAX_FILES + 1
+# The public demo: POSTs per client per minute, and its runs' time limit (they
+# run on the low-priority `demo` queue, never on the queues Canvas work uses).
+SMARTNOTES_DEMO_RATE_PER_MINUTE = env.int("SMARTNOTES_DEMO_RATE_PER_MINUTE", default=6)
+SMARTNOTES_DEMO_TIME_LIMIT_S = env.int("SMARTNOTES_DEMO_TIME_LIMIT_S", default=240)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # ---------------------------------------------------------------------------
@@ -232,10 +273,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_HTTPONLY = True
 SMARTNOTES_FRAME_ANCESTORS = env.list("SMARTNOTES_FRAME_ANCESTORS", default=[])
+# Bearer token for /metrics and the component details of /health/ready/ (worker
+# hosts, PIDs, queue depths, model version). Unset: open on the embedded default,
+# closed in production (readiness then answers only its overall status).
+SMARTNOTES_OPS_TOKEN = env.str("SMARTNOTES_OPS_TOKEN", default="")
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SESSION_COOKIE_SAMESITE = "None"
+    # The Django session serves only /admin/ (in-frame pages are cookieless, see
+    # lti_tool.sessions), so it need not, and does not, travel cross-site.
+    SESSION_COOKIE_SAMESITE = "Lax"
     CSRF_COOKIE_SAMESITE = "None"
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
@@ -253,13 +300,34 @@ SILENCED_SYSTEM_CHECKS = ["security.W002"]
 # LTI. In-frame pages carry a signed launch token instead of relying on cookies
 # (docs/decisions/0004-lti-sessions.md); this is its lifetime.
 # ---------------------------------------------------------------------------
-LTI_SESSION_TOKEN_MAX_AGE_S = env.int("LTI_SESSION_TOKEN_MAX_AGE_S", default=2 * 3600)
+LTI_SESSION_TOKEN_MAX_AGE_S = env.int("LTI_SESSION_TOKEN_MAX_AGE_S", default=3600)
 # Hosts whose openid_configuration /lti/register/ will fetch and register with
 # (fnmatch patterns). Anyone can open that URL, so production limits it to Canvas.
 # https://www.imsglobal.org/spec/lti-dr/v1p0#security-considerations
 LTI_DYNAMIC_REGISTRATION_HOSTS = env.list(
     "LTI_DYNAMIC_REGISTRATION_HOSTS",
     default=["*.instructure.com", "*.canvaslms.com"] if IS_PRODUCTION else ["*"],
+)
+
+# ---------------------------------------------------------------------------
+# Server-side fetches (ops/outbound.py): registration, JWKS, Canvas API, assets.
+# A redirect that leaves the first host must land on one of these (fnmatch
+# patterns); Canvas sends file downloads to its storage hosts.
+# ---------------------------------------------------------------------------
+SMARTNOTES_OUTBOUND_HOSTS = env.list(
+    "SMARTNOTES_OUTBOUND_HOSTS",
+    default=[
+        *LTI_DYNAMIC_REGISTRATION_HOSTS,
+        "*.inscloudgate.net",
+        "instructure-uploads*.s3.amazonaws.com",
+    ]
+    if IS_PRODUCTION
+    else ["*"],
+)
+# Private, loopback and link-local addresses are unreachable from server-side
+# fetches in production; the embedded default allows them for local test platforms.
+SMARTNOTES_OUTBOUND_ALLOW_PRIVATE = env.bool(
+    "SMARTNOTES_OUTBOUND_ALLOW_PRIVATE", default=not IS_PRODUCTION
 )
 
 # ---------------------------------------------------------------------------
@@ -344,8 +412,13 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from ops.logging import sentry_event_scrub
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
+        # Launch tokens and OAuth codes travel in query strings; Sentry never gets them.
+        before_send=sentry_event_scrub,
+        before_breadcrumb=sentry_event_scrub,
         environment=SMARTNOTES_ENV,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,

@@ -95,7 +95,7 @@ def worker_start(
                 "smartnotes",
                 "worker",
                 "-Q",
-                "realtime,submissions,gpu,analytics",
+                "realtime,submissions,gpu,analytics,demo",
                 "-c",
                 "1",
                 "--hostname",

@@ -106,7 +106,17 @@ def _summary(report: EffectiveReport) -> str:
     summary = f"Smart Notes checked {total} claim{'s' if total != 1 else ''}: " + ", ".join(parts)
     if report.conflicting:
         summary += f" ({report.conflicting} with conflicting evidence)"
+    unsure = sum(1 for c in report.claims if _needs_review(c))
+    if unsure:
+        summary += f"; {unsure} need{'s' if unsure == 1 else ''} a human look"
     return summary + "."
+
+
+def _needs_review(claim: Any) -> bool:
+    """The engine flagged the verdict as unsure, and no instructor has judged it since."""
+    return (
+        bool((claim.detail or {}).get("needs_review")) and getattr(claim, "override", None) is None
+    )
 
 
 def _claim_lines(claim: Any) -> list[str]:
@@ -115,9 +125,11 @@ def _claim_lines(claim: Any) -> list[str]:
         model = verdict(claim.label).word.lower()
         head = f"{shown}, corrected by your instructor (the model said {model})"
     else:
-        head = f"{shown} ({claim.confidence:.0%})"
         if claim.is_conflicting:
-            head = f"{shown}, CONFLICTING EVIDENCE ({claim.confidence:.0%})"
+            shown += ", CONFLICTING EVIDENCE"
+        if _needs_review(claim):
+            shown += ", NEEDS A HUMAN LOOK"
+        head = f"{shown} ({claim.confidence:.0%})"
     lines = [f'[{claim.number}] {head}: "{_one_line(claim.text)}"']
     detail = claim.detail or {}
     if claim.evidence_quote:

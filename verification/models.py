@@ -68,6 +68,11 @@ class VerificationRun(models.Model):
     corpus = models.ForeignKey(Corpus, on_delete=models.PROTECT, related_name="runs")
     source = models.CharField(max_length=16, choices=Source.choices)
     submission_text = models.TextField()
+    # An essay file (or pasted text) not read yet: the worker reads it under the
+    # input limits and fills submission_text, so web requests never parse files.
+    submission_file = models.BinaryField(null=True, blank=True)
+    submission_file_name = models.CharField(max_length=255, blank=True)
+    submission_content_type = models.CharField(max_length=127, blank=True)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )

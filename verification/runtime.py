@@ -49,6 +49,7 @@ def verifier_get():  # type: ignore[no-untyped-def]
         SentenceTransformerEmbedder,
         TieredClaimCache,
         Verifier,
+        load_decision,
     )
 
     with _lock:
@@ -56,6 +57,7 @@ def verifier_get():  # type: ignore[no-untyped-def]
             settings.SMARTNOTES_NLI_MODEL,
             device=settings.SMARTNOTES_NLI_DEVICE,
             cpu_int8={"auto": None, "on": True, "off": False}[settings.SMARTNOTES_NLI_CPU_INT8],
+            cpu_dtype=settings.SMARTNOTES_NLI_CPU_DTYPE,
         )
         embedder = SentenceTransformerEmbedder()
         claim_cache = TieredClaimCache(
@@ -63,11 +65,17 @@ def verifier_get():  # type: ignore[no-untyped-def]
             DjangoCacheBackend(),
             ttl_s=settings.SMARTNOTES_CLAIM_CACHE_TTL_S,
         )
-        verifier = Verifier(scorer, embedder, config=verifier_config(), cache=claim_cache)
-    logger.info(
-        "verification.model.loaded", model_version=scorer.model_version, device=scorer.device
-    )
-    heartbeat.beat(model_version=scorer.model_version[:255], model_device=scorer.device)
+        verifier = Verifier(
+            scorer,
+            embedder,
+            config=verifier_config(),
+            cache=claim_cache,
+            decision=load_decision(settings.SMARTNOTES_NLI_MODEL),
+        )
+    device = f"{scorer.device} ({scorer.precision})"
+    logger.info("verification.model.loaded", model_version=verifier.model_version, device=device)
+    # /health/ready/ shows what each worker loaded: weights, decision, device and precision.
+    heartbeat.beat(model_version=verifier.model_version[:255], model_device=device[:32])
     return verifier
 
 

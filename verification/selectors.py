@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from verification.models import ClaimResult, VerificationRun
@@ -13,8 +14,16 @@ class EssaySegment:
     claim: ClaimResult | None
 
 
-def run_get_public(*, public_id: str) -> VerificationRun:
-    return get_object_or_404(VerificationRun.objects.select_related("corpus"), public_id=public_id)
+def run_get_demo(*, public_id: str, owned: list[str]) -> VerificationRun:
+    """A demo run, only for the browser that created it (404 otherwise): Canvas runs
+    hold student essays and are never shown on the demo pages."""
+    if str(public_id) not in owned:
+        raise Http404("No such demo run in this browser.")
+    return get_object_or_404(
+        VerificationRun.objects.select_related("corpus"),
+        public_id=public_id,
+        source=VerificationRun.Source.DEMO,
+    )
 
 
 def essay_segments(*, text: str, claims: list[ClaimResult]) -> list[EssaySegment]:

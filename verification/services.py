@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import structlog
@@ -35,33 +35,80 @@ class UploadedMaterial:
     content_type: str = ""
 
 
-def submission_text_from_upload(upload: UploadedMaterial) -> str:
-    """Plain text of an uploaded essay (PDF, DOCX, HTML, Markdown or text)."""
-    from verification.engine import MaterialFile, MaterialReadError, document_text
+PASTED_ESSAY_NAME = "The pasted essay"
 
-    material = MaterialFile(name=upload.name, data=upload.data, content_type=upload.content_type)
+
+def submission_text_from_upload(upload: UploadedMaterial) -> str:
+    """Plain text of an essay: an uploaded file, pasted text or a Canvas text entry.
+
+    Every kind goes through the engine's one reader path (type from content and
+    name, the same limits), so pasted HTML and an uploaded .html file read alike."""
+    from verification.engine import MaterialFile, MaterialReadError, essay_text
+    from verification.limits import input_limits
+
+    material = MaterialFile(
+        name=upload.name, data=upload.data, content_type=upload.content_type or None
+    )
     try:
-        text = document_text(material).strip()
+        text = essay_text(material, input_limits())
     except MaterialReadError as exc:
-        raise ApplicationError(exc.message, code=exc.code) from exc
+        raise ApplicationError(exc.message, code=f"essay_{exc.code}") from exc
     if not text:
         raise ApplicationError(f"{upload.name} holds no text.", code="essay_empty")
     return text
 
 
+def submission_text_from_paste(text: str) -> str:
+    """Plain text of a pasted essay, read exactly like an uploaded file of its type."""
+    return submission_text_from_upload(UploadedMaterial(PASTED_ESSAY_NAME, text.encode()))
+
+
+def materials_check(
+    files: list[UploadedMaterial], *, already: int = 0, files_max: int | None = None
+) -> None:
+    """Refuse an upload past the file-count, per-file or total size limit, naming the limit.
+
+    ``already`` materials are in the corpus; a course corpus may hold up to
+    ``files_max`` (SMARTNOTES_COURSE_MAX_FILES), an upload SMARTNOTES_MAX_FILES."""
+    from verification.engine.limits import mb
+    from verification.limits import input_limits
+
+    limits = input_limits()
+    if len(files) > limits.files_max:
+        raise ApplicationError(
+            f"{len(files)} files is more than the limit of {limits.files_max} files per "
+            "upload; send them in parts or combine some.",
+            code="too_many_materials",
+        )
+    course_max = files_max or limits.files_max
+    if already + len(files) > course_max:
+        raise ApplicationError(
+            f"The course would hold {already + len(files)} materials; the limit is "
+            f"{course_max}. Remove some before adding more.",
+            code="too_many_materials",
+        )
+    for material in files:
+        if len(material.data) > limits.file_max_bytes:
+            raise ApplicationError(
+                f"{material.name} is {mb(len(material.data))}; the limit is "
+                f"{mb(limits.file_max_bytes)} per file.",
+                code="material_too_large",
+            )
+    total = sum(len(material.data) for material in files)
+    if total > settings.SMARTNOTES_UPLOAD_TOTAL_MAX_BYTES:
+        raise ApplicationError(
+            f"These files add up to {mb(total)}; the limit is "
+            f"{mb(settings.SMARTNOTES_UPLOAD_TOTAL_MAX_BYTES)} per upload.",
+            code="upload_too_large",
+        )
+
+
 def corpus_create(*, name: str, files: Iterable[UploadedMaterial]) -> Corpus:
     """A corpus with its raw materials stored; ingestion happens on a worker."""
-    limit = settings.SMARTNOTES_UPLOAD_MAX_BYTES
     materials = list(files)
     if not materials:
         raise ApplicationError("Add at least one course material.", code="no_materials")
-    for material in materials:
-        if len(material.data) > limit:
-            raise ApplicationError(
-                f"{material.name} is {len(material.data) // 1024 // 1024} MB; the limit is "
-                f"{limit // 1024 // 1024} MB per file.",
-                code="material_too_large",
-            )
+    materials_check(materials)
     with transaction.atomic():
         corpus = Corpus.objects.create(name=name[:255])
         for material in materials:
@@ -70,6 +117,8 @@ def corpus_create(*, name: str, files: Iterable[UploadedMaterial]) -> Corpus:
 
 
 def material_add(*, corpus: Corpus, upload: UploadedMaterial) -> Material:
+    """Store one material; every material is held to the size limit, not only the first."""
+    materials_check([upload])
     sha256 = hashlib.sha256(upload.data).hexdigest()
     material, _ = Material.objects.get_or_create(
         corpus=corpus,
@@ -87,15 +136,21 @@ def material_add(*, corpus: Corpus, upload: UploadedMaterial) -> Material:
 def corpus_index_get(*, corpus: Corpus):  # type: ignore[no-untyped-def]
     """The corpus's passage index, built once per version of its materials."""
     from verification.engine import CorpusIndex, MaterialFile, ingest_materials
+    from verification.limits import input_limits
     from verification.runtime import verifier_get
 
     materials = list(corpus.materials.order_by("id"))
     fingerprint = hashlib.sha256("".join(m.sha256 for m in materials).encode()).hexdigest()
     if corpus.index_blob and corpus.version == fingerprint:
         return CorpusIndex.from_bytes(bytes(corpus.index_blob))
+    # A course's corpus is built up over many uploads: its file cap is the course's.
+    limits = replace(input_limits(), files_max=settings.SMARTNOTES_COURSE_MAX_FILES)
     result = ingest_materials(
-        MaterialFile(name=m.file_name, data=bytes(m.data), content_type=m.content_type or None)
-        for m in materials
+        (
+            MaterialFile(name=m.file_name, data=bytes(m.data), content_type=m.content_type or None)
+            for m in materials
+        ),
+        limits=limits,
     )
     errors = {e.file_name: e for e in result.errors}
     passages_per_file: dict[str, int] = {}
@@ -109,6 +164,14 @@ def corpus_index_get(*, corpus: Corpus):  # type: ignore[no-untyped-def]
         material.error_message = error.message if error else ""
         material.passages = passages_per_file.get(material.file_name, 0)
         material.save(update_fields=["status", "error_code", "error_message", "passages"])
+    if not result.passages:
+        # Said once, instead of one "not enough evidence" card per claim.
+        reasons = " ".join(f"{e.message}." for e in result.errors) or "No materials were added."
+        raise ApplicationError(
+            "None of the course materials could be read, so there was nothing to check the "
+            f"essay against. {reasons}",
+            code="no_readable_materials",
+        )
     index = verifier_get().index(result.passages)
     corpus.index_blob = index.to_bytes()
     corpus.version = fingerprint
@@ -125,23 +188,79 @@ def _material_errors(corpus: Corpus):  # type: ignore[no-untyped-def]
     ]
 
 
-def run_create(*, corpus: Corpus, text: str, source: str, enqueue: bool = True) -> VerificationRun:
+def run_create(
+    *,
+    corpus: Corpus,
+    text: str = "",
+    source: str,
+    enqueue: bool = True,
+    essay: UploadedMaterial | None = None,
+) -> VerificationRun:
     """A PENDING run, enqueued once the transaction commits.
 
-    enqueue=False leaves sending to the caller (the Canvas pipeline runs it
-    inside its own gpu task so the comment follows without a poll)."""
-    from verification.tasks import run_execute as run_execute_task
-
-    if not text.strip():
+    ``essay`` (a file or pasted text, unread) is stored and read on the worker,
+    under the same limits, so no web request parses user files. enqueue=False
+    leaves sending to the caller (the Canvas pipeline runs it inside its own gpu
+    task so the comment follows without a poll)."""
+    if essay is not None:
+        if len(essay.data) > settings.SMARTNOTES_UPLOAD_MAX_BYTES:
+            materials_check([essay])
+        if not essay.data.strip():
+            raise ApplicationError("Add the essay: paste its text or upload a file.", code="empty")
+    elif not text.strip():
         raise ApplicationError("The essay is empty.", code="empty_submission")
+    else:
+        essay_length_check(text)
     run = VerificationRun(corpus=corpus, submission_text=text, source=source)
-    run.full_clean()
+    if essay is not None:
+        run.submission_file = essay.data
+        run.submission_file_name = essay.name[:255]
+        run.submission_content_type = essay.content_type[:127]
+    run.full_clean(exclude=["submission_text"] if essay is not None else None)
     with transaction.atomic():
         run.save()
         if enqueue:
-            transaction.on_commit(lambda: run_execute_task.delay(run.id))
+            transaction.on_commit(lambda: run_send(run_id=run.id, source=source))
     logger.info("verification.run.created", run_id=run.id, source=source, chars=len(text))
     return run
+
+
+def essay_length_check(text: str) -> None:
+    limit = settings.SMARTNOTES_ESSAY_MAX_CHARS
+    if len(text) > limit:
+        raise ApplicationError(
+            f"The essay is {len(text):,} characters long; the limit is {limit:,} characters "
+            "per essay. Shorten it or split it into parts and check each.",
+            code="essay_too_long",
+        )
+
+
+def run_send(*, run_id: int, source: str) -> None:
+    """Send a run to its queue: demo runs to the low-priority `demo` queue, with its
+    time limits, so the public demo can never delay Canvas work on `gpu`."""
+    from verification.tasks import run_execute as run_execute_task
+
+    if source == VerificationRun.Source.DEMO:
+        limit_s = settings.SMARTNOTES_DEMO_TIME_LIMIT_S
+        run_execute_task.apply_async(
+            (run_id,), queue="demo", soft_time_limit=limit_s, time_limit=limit_s + 30
+        )
+    else:
+        run_execute_task.delay(run_id)
+
+
+def _run_text_read(run: VerificationRun) -> None:
+    """Read a run's stored essay file into its text, on the worker (raises ApplicationError)."""
+    if run.submission_text or run.submission_file is None:
+        return
+    text = submission_text_from_upload(
+        UploadedMaterial(
+            run.submission_file_name, bytes(run.submission_file), run.submission_content_type
+        )
+    )
+    run.submission_text = text
+    run.submission_file = None
+    run.save(update_fields=["submission_text", "submission_file"])
 
 
 def run_claim(*, run_id: int) -> bool:
@@ -194,6 +313,8 @@ def run_execute(*, run_id: int) -> bool:
     Idempotent: returns False without doing anything when the run is finished
     or held by another worker whose lease is still live.
     """
+    from celery.exceptions import SoftTimeLimitExceeded
+
     from verification.engine import VerificationError, render_text
     from verification.runtime import metrics_export, verifier_get
 
@@ -203,6 +324,8 @@ def run_execute(*, run_id: int) -> bool:
     run = VerificationRun.objects.select_related("corpus").get(pk=run_id)
     progress = _progress_writer(run_id)
     try:
+        progress("reading the essay", 0.01)
+        _run_text_read(run)
         progress("indexing materials", 0.02)
         index = corpus_index_get(corpus=run.corpus)
         verifier = verifier_get()
@@ -215,6 +338,17 @@ def run_execute(*, run_id: int) -> bool:
         metrics_export(verifier)
     except VerificationError as exc:
         run_fail(run=run, code=type(exc).__name__, message=str(exc))
+        return True
+    except ApplicationError as exc:
+        run_fail(run=run, code=exc.code, message=exc.message)
+        return True
+    except SoftTimeLimitExceeded:
+        run_fail(
+            run=run,
+            code="time_limit",
+            message="Checking this essay took longer than the time limit; try a shorter essay "
+            "or fewer materials.",
+        )
         return True
     except Exception as exc:
         # Unexpected: give the run back with the reason, so the task's retry takes it
@@ -350,8 +484,6 @@ def runs_fail_exhausted(*, run_ids: list[int] | None = None) -> list[int]:
 
 def runs_requeue_stale() -> int:
     """Re-send runs whose message was lost or whose worker died (lease expired)."""
-    from verification.tasks import run_execute as run_execute_task
-
     runs_fail_exhausted()
     now = timezone.now()
     stale = VerificationRun.objects.filter(
@@ -365,10 +497,10 @@ def runs_requeue_stale() -> int:
             lease_expires_at__lt=now,
             attempts__lt=MAX_RUN_ATTEMPTS,
         )
-    ).values_list("id", flat=True)[:500]
+    ).values_list("id", "source")[:500]
     ids = list(stale)
-    for run_id in ids:
-        run_execute_task.delay(run_id)
+    for run_id, source in ids:
+        run_send(run_id=run_id, source=source)
     if ids:
         logger.info("verification.runs.requeued", count=len(ids))
     return len(ids)

@@ -9,7 +9,7 @@ ones mark the job FAILED with the reason the instructor sees.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -24,19 +24,24 @@ from canvas_pipeline.models import SubmissionJob
 from canvas_pipeline.services.access import with_client
 from canvas_pipeline.services.extensions import attempt_text_from_extensions
 from canvas_pipeline.services.state import (
+    JOB_LEASE_S,
     MAX_JOB_ATTEMPTS,
     job_claim,
     job_fail,
     job_state_set,
     jobs_fail_exhausted,
 )
+from smartnotes.errors import ApplicationError
 from verification.models import VerificationRun
 
 logger = structlog.get_logger(__name__)
 
 # A RECEIVED job whose message never arrived is re-sent after this long.
 STALE_RECEIVED_S = 60
-ATTACHMENT_EXTENSIONS = (".pdf", ".docx", ".txt", ".md", ".markdown")
+ATTACHMENT_EXTENSIONS = (
+    ".pdf", ".docx", ".xlsx", ".rtf", ".txt", ".md", ".markdown", ".html", ".htm", ".csv",
+)  # fmt: skip
+ATTACHMENT_TYPES = "PDF, DOCX, XLSX, RTF, HTML, Markdown, CSV and text"
 State = SubmissionJob.State
 
 
@@ -89,6 +94,27 @@ def job_lti_ids_set(job_id: int, lti_ids: dict[str, str]) -> bool:
     return True
 
 
+class LeaseLost(Exception):
+    """Another delivery took the job while this one was fetching."""
+
+
+class JobLease:
+    """A fetch's lease on its job, renewed between downloads and reads, so a long
+    fetch keeps the job instead of being redelivered and thrown away."""
+
+    def __init__(self, job_id: int, expires_at: datetime) -> None:
+        self.job_id = job_id
+        self.expires_at = expires_at
+
+    def renew(self) -> None:
+        renewed = timezone.now() + timedelta(seconds=JOB_LEASE_S)
+        if not SubmissionJob.objects.filter(
+            pk=self.job_id, state=State.FETCHING, lease_expires_at=self.expires_at
+        ).update(lease_expires_at=renewed):
+            raise LeaseLost(self.job_id)
+        self.expires_at = renewed
+
+
 def job_process(*, job_id: int) -> bool:
     """Fetch the attempt from Canvas, extract its text and create the verification run."""
     lease = job_claim(
@@ -116,11 +142,27 @@ def job_process(*, job_id: int) -> bool:
 
 
 def _fetch(job_id: int, lease: datetime) -> bool:
+    from celery.exceptions import SoftTimeLimitExceeded
+
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
+    holder = JobLease(job_id, lease)
     try:
         text, notes = attempt_text_from_extensions(job) or with_client(
-            job.course, lambda client: _attempt_text(client, job)
+            job.course, lambda client: _attempt_text(client, job, holder)
         )
+    except LeaseLost:
+        return False
+    except SoftTimeLimitExceeded:
+        job_fail(
+            job_id=job_id,
+            code="fetch_time_limit",
+            message="Reading this attempt took longer than the time limit; its files may be "
+            "too large or damaged.",
+        )
+        return True
+    except ApplicationError as exc:
+        job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        return True
     except CanvasTransientError:
         raise
     except CanvasError as exc:
@@ -131,8 +173,8 @@ def _fetch(job_id: int, lease: datetime) -> bool:
         job_fail(
             job_id=job_id,
             code="no_materials",
-            message="This course has no materials yet; add them (course_materials_add) and "
-            "retry the job.",
+            message="This course has no materials yet; add them (Smart Notes course page > "
+            "Settings > Course materials) and press Retry on the course page.",
         )
         return True
     if not text.strip():
@@ -140,14 +182,19 @@ def _fetch(job_id: int, lease: datetime) -> bool:
             job_id=job_id, code="no_text", message=" ".join(notes) or "The attempt holds no text."
         )
         return True
-    from verification.services import run_create
+    from verification.services import essay_length_check, run_create
 
+    try:
+        essay_length_check(text)
+    except ApplicationError as exc:
+        job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        return True
     with transaction.atomic():
         run = run_create(
             corpus=corpus, text=text, source=VerificationRun.Source.CANVAS, enqueue=False
         )
         moved = SubmissionJob.objects.filter(
-            pk=job_id, state=State.FETCHING, lease_expires_at=lease
+            pk=job_id, state=State.FETCHING, lease_expires_at=holder.expires_at
         ).update(
             state=State.QUEUED,
             state_changed_at=timezone.now(),
@@ -176,9 +223,11 @@ def _attempt_of(submission: dict[str, Any], attempt: int) -> dict[str, Any]:
     )
 
 
-def _attempt_text(client, job: SubmissionJob) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
-    """The attempt's text and notes about what could not be read."""
-    from verification.engine import submission_text_from_html
+def _attempt_text(client, job: SubmissionJob, lease: JobLease) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The attempt's text and notes about what could not be read.
+
+    Raises ApplicationError when a text entry is past the limits."""
+    from verification.services import UploadedMaterial, submission_text_from_upload
 
     submission = client.submission_get(
         course_id=job.course.canvas_course_id,
@@ -187,27 +236,36 @@ def _attempt_text(client, job: SubmissionJob) -> tuple[str, list[str]]:  # type:
     )
     version = _attempt_of(submission, job.attempt)
     kind = version.get("submission_type") or job.submission_type
+    lease.renew()
     if kind == "online_text_entry":
-        return submission_text_from_html(version.get("body") or ""), []
+        body = version.get("body") or ""
+        if not body.strip():
+            return "", []
+        # The same reader, limits and messages as an uploaded .html file.
+        return submission_text_from_upload(
+            UploadedMaterial("The text entry", body.encode(), "text/html")
+        ), []
     if kind == "online_upload":
-        return _attachments_text(client, version.get("attachments") or [])
+        return _attachments_text(client, version.get("attachments") or [], lease)
     raise CanvasPermanentError(
         f"Submissions of type {kind} are not checked.", code="unsupported_submission_type"
     )
 
 
-def _attachments_text(client, attachments: list[dict[str, Any]]) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
-    from verification.engine.ingest import MaterialFile, ingest_materials, read_blocks
+def _attachments_text(
+    client, attachments: list[dict[str, Any]], lease: JobLease
+) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    from verification.engine import MaterialFile, MaterialReadError, document_text
+    from verification.limits import input_limits
 
     limit = settings.CANVAS_ATTACHMENT_MAX_BYTES
+    limits = input_limits()
     texts: list[str] = []
     notes: list[str] = []
-    for attachment in attachments:
+    for attachment in attachments[: limits.files_max]:
         name = str(attachment.get("display_name") or attachment.get("filename") or "file")
         if not name.lower().endswith(ATTACHMENT_EXTENSIONS):
-            notes.append(
-                f"{name} was not checked: only PDF, DOCX, TXT and Markdown files are read."
-            )
+            notes.append(f"{name} was not checked: only {ATTACHMENT_TYPES} files are read.")
             continue
         if int(attachment.get("size") or 0) > limit:
             notes.append(f"{name} was not checked: it is larger than {limit // 1024 // 1024} MB.")
@@ -217,12 +275,19 @@ def _attachments_text(client, attachments: list[dict[str, Any]]) -> tuple[str, l
         except CanvasPermanentError as exc:
             notes.append(f"{name} could not be downloaded: {exc.message}.")
             continue
+        lease.renew()
         material = MaterialFile(name=name, data=data, content_type=attachment.get("content-type"))
-        errors = ingest_materials([material]).errors
-        if errors:
-            notes.append(f"{name} could not be read: {errors[0].message}")
+        try:
+            texts.append(document_text(material, limits))
+        except MaterialReadError as exc:
+            notes.append(f"{name} could not be read: {exc.message}.")
             continue
-        texts.append("\n\n".join(block.text for block in read_blocks(material)))
+        finally:
+            lease.renew()
+    if len(attachments) > limits.files_max:
+        notes.append(
+            f"Only the first {limits.files_max} files were checked (the limit per attempt)."
+        )
     return "\n\n".join(t for t in texts if t.strip()), notes
 
 

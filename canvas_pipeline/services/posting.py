@@ -36,7 +36,7 @@ State = SubmissionJob.State
 
 
 def report_url_for(job: SubmissionJob) -> str:
-    """The comment's "Full report" link: a Canvas launch of this tool (decision 0008).
+    """The comment's "Full report" link: a Canvas launch of this tool (decision 0010).
 
     Canvas's external_tools/retrieve launches the tool whose URL matches `url` in the
     course, as the person who clicked: the report opens for whoever Canvas says they

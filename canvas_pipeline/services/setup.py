@@ -26,6 +26,27 @@ def platform_get(name: str) -> Platform:
     return platforms[0]
 
 
+def installation_ensure(*, platform: Platform, api_domain: str = "") -> CanvasInstallation:
+    """The platform's Canvas installation, created without REST credentials when it
+    has none: a Document Processor (Asset Processor) install and in-frame or
+    command-line materials need only the LTI registration. canvas_connect adds
+    REST access and Live Events to the same row later."""
+    installation = CanvasInstallation.objects.filter(platform=platform).first()
+    if installation is not None:
+        return installation
+    api_url = platform.canvas_api_url or (f"https://{api_domain}" if api_domain else "")
+    installation = CanvasInstallation(
+        platform=platform,
+        root_account_uuid=platform.tool_platform_guid or f"lti-platform-{platform.pk}",
+        root_account_lti_guid=platform.tool_platform_guid,
+        api_url=(api_url or platform.issuer).rstrip("/"),
+        secret_path_token=secrets.token_urlsafe(24),
+    )
+    installation.full_clean()
+    installation.save()
+    return installation
+
+
 def installation_connect(
     *,
     platform: Platform,
@@ -91,9 +112,18 @@ def course_materials_add(
     *, course: CanvasCourse, files: Iterable[UploadedMaterial]
 ) -> CanvasCourse:
     """Add evidence materials to the course's corpus (created on first use)."""
+    from django.conf import settings
+
+    from verification.services import materials_check
+
     files = list(files)
     with transaction.atomic():
         course = CanvasCourse.objects.select_for_update().get(pk=course.pk)
+        materials_check(
+            files,
+            already=course.corpus.materials.count() if course.corpus else 0,
+            files_max=settings.SMARTNOTES_COURSE_MAX_FILES,
+        )
         if course.corpus is None:
             course.corpus = corpus_create(
                 name=f"Canvas course {course.canvas_course_id}", files=files

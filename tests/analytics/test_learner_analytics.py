@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from bench.seed import course_seed
 from canvas_pipeline.models import SubmissionJob
-from tooling.seed import course_seed
 from verification.models import ClaimResult
 
 pytestmark = pytest.mark.django_db

@@ -165,3 +165,36 @@ def test_settings_page_changes_the_processor(client, processor, lms, canvas):  #
 def test_settings_page_is_for_instructors_only(client, processor, lms, canvas):  # type: ignore[no-untyped-def]
     response = launch(client, lms, "learner", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS))
     assert client.get(response["Location"]).status_code == 403
+
+
+def test_settings_page_refuses_material_uploads_from_a_ta(client, processor, lms, canvas):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from canvas_pipeline.models import CanvasCourse
+
+    corpus_before = CanvasCourse.objects.get(pk=processor.course_id).corpus_id
+    response = launch(client, lms, "ta", _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS))
+    upload = client.post(
+        "/asset-processor/settings/",
+        {
+            "lti_session": token_from(response["Location"]),
+            "release_policy": "never",
+            "materials": SimpleUploadedFile("notes.txt", b"Cells divide.", "text/plain"),
+        },
+    )
+    assert upload.status_code == 403
+    assert CanvasCourse.objects.get(pk=processor.course_id).corpus_id == corpus_before
+    processor.refresh_from_db()
+    assert processor.release_policy != "never"
+
+
+def test_the_settings_page_states_the_upload_limits_to_instructors_only(  # type: ignore[no-untyped-def]
+    client, processor, lms, canvas
+):
+    claims = _claims(canvas, MessageType.ASSET_PROCESSOR_SETTINGS)
+    instructor = client.get(launch(client, lms, "instructor", claims)["Location"]).content
+    ta = client.get(launch(client, lms, "ta", claims)["Location"]).content
+
+    assert b"at most 10 files per upload, each up to 20 MB" in instructor
+    assert b"Only the course's instructors can upload materials." in ta
+    assert b'name="materials"' not in ta

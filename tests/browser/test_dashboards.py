@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from analytics.models import ClaimOverride
+from bench.seed import course_seed
 from lti_tool.models import Platform as PlatformRow
 from tests.browser.conftest import ARTIFACTS
-from tooling.seed import course_seed
 
 pytestmark = [pytest.mark.browser]
 

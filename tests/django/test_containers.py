@@ -40,10 +40,13 @@ def test_every_app_service_gets_the_required_production_variables(compose):
 def test_workers_consume_every_declared_queue_and_gpu_worker_only_gpu(compose):
     cpu = _queues(compose["services"]["cpu-worker"]["command"])
     gpu = _queues(compose["services"]["gpu-worker"]["command"])
+    demo = _queues(compose["services"]["demo-worker"]["command"])
 
-    assert cpu | gpu == set(QUEUE_NAMES)
+    assert cpu | gpu | demo == set(QUEUE_NAMES)
     assert "gpu" in cpu, "CPU workers must take gpu work as fallback"
     assert gpu == {"gpu"}
+    assert demo == {"demo"}, "the public demo never runs on Canvas's workers"
+    assert "demo" not in cpu
 
 
 def test_gpu_worker_reserves_a_gpu_and_uses_the_cuda_target(compose):

@@ -9,6 +9,16 @@ from verification.models import VerificationRun
 pytestmark = [pytest.mark.django_db]
 
 
+def own(client, run) -> None:
+    """Make ``client`` the browser that created ``run`` (the demo's signed cookie)."""
+    from django.core.signing import get_cookie_signer
+
+    from verification import demo
+
+    signer = get_cookie_signer(salt=demo.OWNED_COOKIE + demo.OWNED_SALT)
+    client.cookies[demo.OWNED_COOKIE] = signer.sign(str(run.public_id))
+
+
 def test_demo_form_offers_materials_essay_and_an_example(client):
     page = client.get(reverse("verification:demo")).content.decode()
 
@@ -44,7 +54,7 @@ def test_demo_without_materials_explains_what_is_missing(client):
     assert not VerificationRun.objects.exists()
 
 
-def test_unreadable_essay_file_gets_a_clear_message(client):
+def test_unreadable_essay_file_gets_a_clear_message_from_the_worker(client):
     response = client.post(
         reverse("verification:demo"),
         {
@@ -52,14 +62,19 @@ def test_unreadable_essay_file_gets_a_clear_message(client):
             "essay_file": SimpleUploadedFile("essay.pdf", b"%PDF-1.4 broken", "application/pdf"),
         },
     )
+    run = VerificationRun.objects.get()
+    services.run_execute(run_id=run.id)
 
-    assert response.status_code == 200
-    assert "essay.pdf" in response.content.decode()
-    assert not VerificationRun.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    run.refresh_from_db()
+    assert run.status == VerificationRun.Status.FAILED
+    assert run.error_code == "essay_corrupt"
+    assert "essay.pdf could not be read as PDF" in page
 
 
 def test_status_json_reports_progress_while_queued(client):
     run = RunFactory()
+    own(client, run)
 
     body = client.get(reverse("verification:demo-run-status", args=[run.public_id])).json()
 
@@ -78,6 +93,7 @@ def test_finished_report_escapes_html_from_the_essay(client, verifier_settings):
     )
     MaterialFactory(corpus=run.corpus)
     services.run_execute(run_id=run.id)
+    own(client, run)
 
     page = client.get(reverse("verification:demo-run", args=[run.public_id])).content.decode()
 
@@ -100,6 +116,7 @@ def test_the_demo_report_numbers_claims_as_the_comment_does_without_repeating_it
     )
     MaterialFactory(corpus=run.corpus)
     services.run_execute(run_id=run.id)
+    own(client, run)
 
     page = client.get(reverse("verification:demo-run", args=[run.public_id])).content.decode()
 

@@ -27,7 +27,7 @@ def test_run_create_enqueues_only_the_run_id_after_commit(django_capture_on_comm
     run_execute.delay = lambda *args, **kwargs: sent.append((args, kwargs))
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            run = services.run_create(corpus=corpus, text="Plants need light.", source="demo")
+            run = services.run_create(corpus=corpus, text="Plants need light.", source="cli")
         assert sent == []
         for callback in callbacks:
             callback()
@@ -36,6 +36,33 @@ def test_run_create_enqueues_only_the_run_id_after_commit(django_capture_on_comm
 
     assert sent == [((run.id,), {})]
     assert run.status == VerificationRun.Status.PENDING
+
+
+def test_a_demo_run_goes_to_the_demo_queue_with_time_limits(
+    django_capture_on_commit_callbacks, settings
+):
+    from verification.tasks import run_execute
+
+    settings.SMARTNOTES_DEMO_TIME_LIMIT_S = 100
+    corpus = MaterialFactory().corpus
+    sent = []
+    original = run_execute.apply_async
+    run_execute.apply_async = lambda *args, **kwargs: sent.append((args, kwargs))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run = services.run_create(corpus=corpus, text="Plants need light.", source="demo")
+    finally:
+        run_execute.apply_async = original
+
+    assert sent == [(((run.id,),), {"queue": "demo", "soft_time_limit": 100, "time_limit": 130})]
+
+
+def test_run_create_refuses_an_essay_over_the_limit_naming_it(settings):
+    settings.SMARTNOTES_ESSAY_MAX_CHARS = 1000
+    corpus = MaterialFactory().corpus
+
+    with pytest.raises(services.ApplicationError, match="limit is 1,000 characters"):
+        services.run_create(corpus=corpus, text="Plants need light. " * 100, source="cli")
 
 
 def test_run_create_refuses_an_empty_essay():
@@ -96,12 +123,12 @@ def test_stale_runs_are_sent_again(run_with_materials):
     )
     fresh = RunFactory(corpus=run_with_materials.corpus)
     sent = []
-    original = run_execute.delay
-    run_execute.delay = lambda run_id: sent.append(run_id)
+    original = run_execute.apply_async
+    run_execute.apply_async = lambda args, **kwargs: sent.append(args[0])
     try:
         count = services.runs_requeue_stale()
     finally:
-        run_execute.delay = original
+        run_execute.apply_async = original
 
     assert count == 1
     assert sent == [run_with_materials.id]

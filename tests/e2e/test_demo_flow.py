@@ -48,7 +48,10 @@ def test_a_demo_submission_is_verified_by_the_worker(client, celery_worker, tmp_
     assert VerificationRun.objects.get(pk=run.pk).claims.exists()
     model = client.get("/health/ready/").json()["components"]["model"]
     assert model["status"] == "ok"
-    assert [m["device"] for m in model["data"]["loaded"]] == ["cpu"]
+    from verification.engine.nli import cpu_supports_bf16
+
+    precision = "bf16" if cpu_supports_bf16() else "fp32"
+    assert [m["device"] for m in model["data"]["loaded"]] == [f"cpu ({precision})"]
     worker_log = (tmp_path / "worker.log").read_text()
     assert '"request_id": "demo-e2e-request-1"' in worker_log, "request id carried into the task"
 

@@ -75,7 +75,7 @@ def tiny_scorer(tiny_nli_dir: Path):  # type: ignore[no-untyped-def]
     """`HfNliScorer` over the tiny model, on CPU, loaded once."""
     from verification.engine.nli import HfNliScorer
 
-    return HfNliScorer(tiny_nli_dir, device="cpu", batch_size=4, num_threads=1)
+    return HfNliScorer(tiny_nli_dir, device="cpu", batch_size=4, num_threads=1, cpu_dtype="fp32")
 
 
 @pytest.fixture(scope="session")

@@ -101,3 +101,22 @@ def test_claim_cap_skips_the_rest_with_a_note() -> None:
     assert len(result.claims) == 3
     assert [s.reason for s in result.skipped] == ["claim_cap", "claim_cap"]
     assert "first 3 of 5 claims" in result.notes[0]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Everything starts with energy.",
+        "Things change over time.",
+        "It all depends on many things.",
+    ],
+)
+def test_statements_too_vague_to_check_are_skipped_with_a_reason(sentence: str) -> None:
+    result = extract_claims(f"Plants make glucose from carbon dioxide. {sentence}")
+    assert [c.text for c in result.claims] == ["Plants make glucose from carbon dioxide."]
+    assert [(s.text, s.reason) for s in result.skipped] == [(sentence, "vague")]
+
+
+def test_specific_statements_with_a_general_subject_are_still_claims() -> None:
+    result = extract_claims("Everything on Earth depends on 3 sources of water in the Sahara.")
+    assert len(result.claims) == 1

@@ -41,6 +41,26 @@ def test_model_version_names_directory_and_weights_hash(
     assert len(digest) == 12
 
 
+def test_cpu_bf16_is_chosen_explicitly_and_named_in_the_version(tiny_nli_dir: Path) -> None:
+    scorer = HfNliScorer(tiny_nli_dir, device="cpu", num_threads=1, cpu_dtype="bf16")
+    assert scorer.precision == "bf16"
+    assert scorer.model_version.endswith("+bf16")
+    for s in scorer.score(PAIRS):
+        assert s.entailment + s.neutral + s.contradiction == pytest.approx(1.0, abs=1e-3)
+
+
+def test_cpu_fp32_keeps_the_plain_version(tiny_scorer: HfNliScorer) -> None:
+    assert tiny_scorer.precision == "fp32"
+    assert "+" not in tiny_scorer.model_version
+
+
+def test_auto_cpu_dtype_follows_the_processor(tiny_nli_dir: Path) -> None:
+    from verification.engine.nli import cpu_supports_bf16
+
+    scorer = HfNliScorer(tiny_nli_dir, device="cpu", num_threads=1, cpu_dtype="auto")
+    assert scorer.precision == ("bf16" if cpu_supports_bf16() else "fp32")
+
+
 def test_label_order_is_read_from_config(
     model_dir_with_labels: Callable[[dict[int, str]], Path],
 ) -> None:

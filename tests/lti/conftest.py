@@ -298,10 +298,7 @@ def platform(
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    from smartnotes.jwks import jwks_cache_clear
-
     cache.clear()
-    jwks_cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -321,13 +318,18 @@ def _tool_key(request: pytest.FixtureRequest, _tool_key_pems: tuple[str, str]) -
         request.getfixturevalue("db")
     else:
         return
+    from canvas_pipeline import crypto
     from lti_tool.keys import public_jwk
     from lti_tool.models import ToolKey
 
     private, public = _tool_key_pems
     ToolKey.objects.get_or_create(
         kid=public_jwk(public)["kid"],
-        defaults={"private_key_pem": private, "public_key_pem": public, "is_active": True},
+        defaults={
+            "private_key_encrypted": crypto.encrypt(private),
+            "public_key_pem": public,
+            "is_active": True,
+        },
     )
 
 

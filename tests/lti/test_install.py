@@ -158,13 +158,10 @@ def test_add_platform_rejects_bad_urls(db, flag):
 
 
 def test_frame_ancestors_from_platform_urls(db):
-    from django.core.cache import cache
-
-    from lti_tool.selectors import frame_ancestor_origins
+    from lti_tool.selectors import frame_ancestor_origins_for
 
     call_command("lti_add_platform", *ADD_ARGS, stdout=StringIO())
-    cache.clear()
-    assert frame_ancestor_origins() == [
+    assert frame_ancestor_origins_for(Platform.objects.get()) == [
         "https://canvas.instructure.com",
         "https://sso.canvaslms.com",
         "https://stateu.instructure.com",

@@ -250,3 +250,13 @@ def test_course_commands_create_the_course_add_materials_and_set_settings(
         call_command(
             "course_settings", "--platform", name, "--course", str(COURSE), "--min-confidence", "2"
         )
+
+
+def test_jobs_retry_command_retries_failed_jobs_by_code(failed_job):
+    out = StringIO()
+
+    call_command("jobs_retry", "--failed", "--code", failed_job.error_code, stdout=out)
+
+    assert SubmissionJob.objects.get(pk=failed_job.pk).state == "received"
+    assert f"{failed_job.public_id}: retried" in out.getvalue()
+    assert "1 job(s) retried." in out.getvalue()

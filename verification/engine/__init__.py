@@ -33,6 +33,7 @@ from verification.engine.cache import (
 )
 from verification.engine.claims import ClaimExtraction, extract_claims
 from verification.engine.config import ChunkConfig, VerifierConfig
+from verification.engine.decision import DecisionModel, load_decision
 from verification.engine.errors import (
     ConfigError,
     IndexFormatError,
@@ -47,9 +48,11 @@ from verification.engine.ingest import (
     MaterialFile,
     MaterialReadError,
     document_text,
+    essay_text,
     ingest_materials,
     submission_text_from_html,
 )
+from verification.engine.limits import InputLimits
 from verification.engine.nli import HfNliScorer, NliPair, NliScorer
 from verification.engine.pipeline import ProgressCallback, Verifier
 from verification.engine.report_text import REPORT_MARKER, find_marker, render_text
@@ -88,11 +91,13 @@ __all__ = [
     "ClaimResult",
     "ConfigError",
     "CorpusIndex",
+    "DecisionModel",
     "Embedder",
     "Evidence",
     "HfNliScorer",
     "IndexFormatError",
     "IngestResult",
+    "InputLimits",
     "LabelMappingError",
     "LruClaimCache",
     "MaterialError",
@@ -119,9 +124,11 @@ __all__ = [
     "build_index",
     "claim_cache_key",
     "document_text",
+    "essay_text",
     "extract_claims",
     "find_marker",
     "ingest_materials",
+    "load_decision",
     "render_text",
     "retrieve",
     "submission_text_from_html",

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verification.engine.config import VerifierConfig
+from verification.engine.decision import DecisionModel, load_decision
 from verification.engine.ingest import MaterialFile, ingest_materials
 from verification.engine.nli import HfNliScorer, NliPair
 from verification.engine.pipeline import Verifier
@@ -79,6 +80,7 @@ class RunFigures:
     p95_ms: float
     pairs_per_submission: float
     claims_per_submission: float
+    precision: str = "fp32"
 
 
 def build_workload(
@@ -226,11 +228,12 @@ def run_batch_size(
     index: CorpusIndex,
     *,
     repeats: int,
+    decision: DecisionModel | None = None,
 ) -> RunFigures:
     """Verify every essay ``repeats`` times (cache off) after one warm-up run."""
-    Verifier(scorer, embedder).verify(workload.essays[0], index)  # warm-up allocations
+    Verifier(scorer, embedder, decision=decision).verify(workload.essays[0], index)  # warm-up
     counting = CountingScorer(scorer)
-    verifier = Verifier(counting, embedder, VerifierConfig())
+    verifier = Verifier(counting, embedder, VerifierConfig(), decision=decision)
     latencies, claims = [], 0
     for _ in range(repeats):
         for essay in workload.essays:
@@ -249,6 +252,7 @@ def run_batch_size(
         p95_ms=percentile(latencies, 95),
         pairs_per_submission=counting.pairs / len(latencies),
         claims_per_submission=claims / len(latencies),
+        precision=scorer.precision,
     )
 
 
@@ -294,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1, help="passes over the essays")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     parser.add_argument(
+        "--cpu-dtype", choices=["auto", "bf16", "fp32"], default="auto", help="CPU precision"
+    )
+    parser.add_argument(
         "--build-proxy",
         metavar="DIR",
         help="write a MiniLM-L6 sized timing-only model to DIR and benchmark it",
@@ -326,13 +333,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"ingest {ingest_s:.2f} s; index (embed {len(ingest.passages)} passages) {index_s:.2f} s")
     results: list[RunFigures] = []
+    decision = load_decision(model_dir)
+    print(f"decision: {'fitted ' + decision.version if decision else 'threshold rules'}")
     for device in devices:
         sizes = args.cuda_batch_sizes if device.startswith("cuda") else args.batch_sizes
         for batch_size in (int(s) for s in sizes.split(",")):
             scorer = HfNliScorer(
-                model_dir, device=device, batch_size=batch_size, num_threads=args.threads
+                model_dir,
+                device=device,
+                batch_size=batch_size,
+                num_threads=args.threads,
+                cpu_dtype=args.cpu_dtype,
             )
-            figures = run_batch_size(scorer, embedder, workload, index, repeats=args.repeats)
+            figures = run_batch_size(
+                scorer, embedder, workload, index, repeats=args.repeats, decision=decision
+            )
             results.append(figures)
             print(_row(figures), flush=True)
     # tracemalloc slows Python code down, so Python-object peak memory is taken
@@ -340,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # tensors are not Python allocations; ru_maxrss covers them.
     tracemalloc.start()
     ingest_materials(workload.materials)
-    Verifier(scorer, embedder).verify(workload.essays[0], index)
+    Verifier(scorer, embedder, decision=decision).verify(workload.essays[0], index)
     _, peak_py = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -356,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _row(f: RunFigures) -> str:
     return (
-        f"{f.device} batch {f.batch_size}: {f.pairs_per_s:.1f} pairs/s "
+        f"{f.device} ({f.precision}) batch {f.batch_size}: {f.pairs_per_s:.1f} pairs/s "
         f"({f.pairs_per_cpu_s:.1f} per CPU-second), "
         f"{f.claims_per_s:.2f} claims/s, p50 {f.p50_ms:.0f} ms, p95 {f.p95_ms:.0f} ms"
     )
@@ -370,7 +385,8 @@ def _table(results: Sequence[RunFigures]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {f.device} | {f.batch_size} | {f.pairs_per_s:.1f} | {f.pairs_per_cpu_s:.1f} | "
+        f"| {f.device} ({f.precision}) | {f.batch_size} | {f.pairs_per_s:.1f} | "
+        f"{f.pairs_per_cpu_s:.1f} | "
         f"{f.claims_per_s:.2f} | "
         f"{f.p50_ms:.0f} | {f.p95_ms:.0f} | {f.pairs_per_submission:.0f} | "
         f"{f.claims_per_submission:.0f} |"

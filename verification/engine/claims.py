@@ -4,8 +4,8 @@ The text is split into lines (so headings and list items stay apart), then
 into sentences with pysbd. Each sentence is kept as a `Claim` with exact
 offsets into the submission, or recorded as a `SkippedSentence` with the
 reason it was not checked: questions, opinions and first-person stances,
-instructions, headings, bare citations, fragments, and sentences past the
-per-submission claim cap.
+instructions, headings, bare citations, fragments, statements too vague to
+check, and sentences past the per-submission claim cap.
 """
 
 from __future__ import annotations
@@ -42,6 +42,51 @@ _INSTRUCTION = re.compile(
     r"consider|compare|submit|answer|list|define|see|let's|let us|make sure|don't forget|"
     r"imagine|think about|refer to|look at|use|try|go to|open|review|summari[sz]e)\b",
     re.I,
+)
+
+# Subjects that name nothing in particular: "Everything starts with energy."
+_VAGUE_SUBJECT = re.compile(
+    r"^(?:everything|anything|nothing|something|things|stuff|everyone|everybody|"
+    r"it all|all of (?:this|it)|life|the world|this|that|they)\b",
+    re.I,
+)
+_VAGUE_MAX_CONTENT_WORDS = 3
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "with",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "and",
+        "or",
+        "it",
+        "its",
+        "this",
+        "that",
+        "all",
+        "very",
+        "really",
+        "so",
+        "just",
+        "always",
+        "never",
+        "can",
+        "will",
+    ]
 )
 
 
@@ -129,7 +174,30 @@ def skip_reason(sentence: str, config: VerifierConfig | None = None) -> SkipReas
         return "opinion"
     if _INSTRUCTION.match(stripped):
         return "instruction"
+    if is_vague(stripped):
+        return "vague"
     return None
+
+
+def is_vague(sentence: str) -> bool:
+    """A short statement about nothing in particular, which no passage can settle.
+
+    Vague means: the subject names nothing specific (everything, things, life...),
+    at most three other content words, and no number or proper name.
+
+    Example:
+        >>> is_vague("Everything starts with energy.")
+        True
+        >>> is_vague("Everything on Earth needs water from 3 sources.")
+        False
+    """
+    if not _VAGUE_SUBJECT.match(sentence) or re.search(r"\d", sentence):
+        return False
+    words = re.findall(r"[A-Za-z][\w'-]*", sentence)
+    if any(w[0].isupper() for w in words[1:]):
+        return False
+    content = [w for w in words[1:] if w.lower() not in _FUNCTION_WORDS]
+    return len(content) <= _VAGUE_MAX_CONTENT_WORDS
 
 
 def _marker_length(line: str) -> int:

@@ -49,6 +49,11 @@ class VerifierConfig:
             reaches ``decisive_probability`` of entailment or contradiction.
         decisive_probability: see ``first_pass_passages``; 1.0 scores every
             retrieved passage.
+        window_passages: the sentences of this many of a claim's best passages
+            are also scored one by one, so the sentence that settles a claim is
+            judged without the rest of its passage; 0 turns windows off.
+        review_below: a verdict whose calibrated confidence is below this is
+            flagged ``needs_review`` ("needs a human look").
     """
 
     max_claims: int = 60
@@ -68,6 +73,8 @@ class VerifierConfig:
     clause_passages: int = 2
     first_pass_passages: int = 2
     decisive_probability: float = 0.8
+    window_passages: int = 2
+    review_below: float = 0.5
 
     def __post_init__(self) -> None:
         for name in (
@@ -79,6 +86,7 @@ class VerifierConfig:
             "partial_threshold",
             "conflict_threshold",
             "weak_retrieval_similarity",
+            "review_below",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

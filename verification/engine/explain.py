@@ -80,6 +80,22 @@ def _passage_sentences(passage_text: str) -> tuple[tuple[str, frozenset[str]], .
     return tuple((s, frozenset(tokenize(s))) for s in sentences)
 
 
+_MIN_WINDOW_WORDS = 4
+
+
+def evidence_windows(passage_text: str) -> list[str]:
+    """The sentences of a passage worth scoring alone (none for a one-sentence passage).
+
+    Example:
+        >>> evidence_windows("Cells divide by mitosis. Plants need light to grow.")
+        ['Cells divide by mitosis.', 'Plants need light to grow.']
+    """
+    sentences = [s for s, _ in _passage_sentences(passage_text)]
+    if len(sentences) < 2:
+        return []
+    return [s for s in sentences if word_count(s) >= _MIN_WINDOW_WORDS]
+
+
 def split_clauses(claim_text: str) -> list[str]:
     """The clauses of a compound claim, or ``[]`` when it is a single statement.
 

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from verification.engine.cache import ClaimCache, claim_cache_key, decode_result, encode_result
 from verification.engine.claims import extract_claims
 from verification.engine.config import VerifierConfig
-from verification.engine.explain import LIMITATIONS, best_quote, split_clauses
+from verification.engine.decision import (
+    DecisionModel,
+    ScoredUnit,
+    TermWeights,
+    anchor,
+    claim_signals,
+    key_terms,
+)
+from verification.engine.explain import LIMITATIONS, best_quote, evidence_windows, split_clauses
 from verification.engine.nli import NliPair, NliScorer
 from verification.engine.retrieval import (
     CorpusIndex,
@@ -29,7 +37,7 @@ from verification.engine.types import (
     Passage,
     Report,
 )
-from verification.engine.verdicts import ClauseScore, decide
+from verification.engine.verdicts import ClauseScore, decide, decide_learned
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +47,16 @@ ProgressCallback = Callable[[str, float], None]
 _SCORING_CHUNKS = 8
 
 
+_TERM_WEIGHTS_KEPT = 64
+
+
 @dataclass(frozen=True, slots=True)
 class _Job:
     claim: Claim
     evidence_passages: tuple[tuple[Passage, float, int], ...]
     clauses: tuple[str, ...]
+    windows: tuple[tuple[int, str], ...] = ()
+    """(position in evidence_passages, sentence) for the best passages' sentences."""
 
 
 class Verifier:
@@ -54,6 +67,8 @@ class Verifier:
         embedder: an `Embedder` such as `SentenceTransformerEmbedder`.
         config: thresholds and limits.
         cache: optional `ClaimCache` (`LruClaimCache`, `TieredClaimCache`).
+        decision: the fitted claim-level decision (`load_decision(model_dir)`);
+            without one, the threshold rules of `verdicts.decide` apply.
 
     Example:
         >>> verifier = Verifier(HfNliScorer(path), SentenceTransformerEmbedder())  # doctest: +SKIP
@@ -67,11 +82,14 @@ class Verifier:
         embedder: Embedder,
         config: VerifierConfig | None = None,
         cache: ClaimCache | None = None,
+        decision: DecisionModel | None = None,
     ) -> None:
         self.scorer = scorer
         self.embedder = embedder
         self.config = config or VerifierConfig()
         self.cache = cache
+        self.decision = decision
+        self._term_weights: dict[str, TermWeights] = {}
 
     def index(self, passages: Sequence[Passage]) -> CorpusIndex:
         """Build the reusable index of a corpus (see `build_index`)."""
@@ -115,7 +133,7 @@ class Verifier:
             scores = self._score_jobs(jobs, report_progress)
         report_progress("verdicts", 0.95)
         with _timed(timings, "verdicts_ms"):
-            fresh = self._decide(jobs, scores)
+            fresh = self._decide(jobs, scores, index)
             self._store(fresh, index)
         results = sorted([*cached, *fresh], key=lambda r: r.claim.index)
         notes = list(extraction.notes)
@@ -133,16 +151,22 @@ class Verifier:
             notes=tuple(notes),
             material_errors=tuple(material_errors),
             limitations=LIMITATIONS,
-            model_version=self.scorer.model_version,
+            model_version=self.model_version,
             corpus_version=index.corpus_version,
             timings_ms=timings,
         )
+
+    @property
+    def model_version(self) -> str:
+        """The NLI weights and, when fitted, the claim-level decision that made the verdicts."""
+        decision = f"+decision.{self.decision.version}" if self.decision else ""
+        return self.scorer.model_version + decision
 
     def _key(self, claim: Claim, index: CorpusIndex) -> str:
         return claim_cache_key(
             claim.text,
             corpus_version=index.corpus_version,
-            model_version=self.scorer.model_version,
+            model_version=self.model_version,
             config_fingerprint=self.config.fingerprint(),
         )
 
@@ -176,17 +200,22 @@ class Verifier:
             candidate_pool=self.config.candidate_pool,
             rrf_k=self.config.rrf_k,
         )
-        return [
-            _Job(
-                claim=claim,
-                evidence_passages=tuple(
-                    (index.passages[h.passage_index], h.similarity, h.rank)
-                    for h in worth_scoring(claim_hits, self.config)
-                ),
-                clauses=tuple(split_clauses(claim.text)),
+        jobs = []
+        for claim, claim_hits in zip(claims, hits, strict=True):
+            passages = tuple(
+                (index.passages[h.passage_index], h.similarity, h.rank)
+                for h in worth_scoring(claim_hits, self.config)
             )
-            for claim, claim_hits in zip(claims, hits, strict=True)
-        ]
+            # Windows only feed the fitted decision; the rules read whole passages.
+            windowed = passages[: self.config.window_passages] if self.decision else ()
+            windows = tuple(
+                (position, sentence)
+                for position, (passage, _, _) in enumerate(windowed)
+                for sentence in evidence_windows(passage.text)
+            )
+            clauses = tuple(split_clauses(claim.text))
+            jobs.append(_Job(claim, passages, clauses, windows))
+        return jobs
 
     def _score_jobs(
         self, jobs: Sequence[_Job], progress: ProgressCallback
@@ -204,6 +233,7 @@ class Verifier:
         for job in jobs:
             premises = [passage.text for passage, _, _ in job.evidence_passages]
             pairs.extend((premise, job.claim.text) for premise in premises[:first])
+            pairs.extend((sentence, job.claim.text) for _, sentence in job.windows)
             for clause in job.clauses:
                 premises_for_clause = premises[: self.config.clause_passages]
                 pairs.extend((premise, clause) for premise in premises_for_clause)
@@ -243,8 +273,20 @@ class Verifier:
             progress("scoring", round(start + (end - start) * done, 4))
         return scores
 
-    def _decide(self, jobs: Sequence[_Job], scores: dict[NliPair, NliScores]) -> list[ClaimResult]:
+    def _weights(self, index: CorpusIndex) -> TermWeights:
+        weights = self._term_weights.get(index.corpus_version)
+        if weights is None:
+            if len(self._term_weights) >= _TERM_WEIGHTS_KEPT:
+                self._term_weights.clear()
+            weights = TermWeights([p.text for p in index.passages])
+            self._term_weights[index.corpus_version] = weights
+        return weights
+
+    def _decide(
+        self, jobs: Sequence[_Job], scores: dict[NliPair, NliScores], index: CorpusIndex
+    ) -> list[ClaimResult]:
         results = []
+        weights = self._weights(index) if self.decision is not None else None
         for job in jobs:
             evidence = [
                 Evidence(
@@ -265,8 +307,34 @@ class Verifier:
                 entailment = max((s.entailment for s in clause_scores), default=0.0)
                 contradiction = max((s.contradiction for s in clause_scores), default=0.0)
                 clauses.append(ClauseScore(clause, entailment, contradiction))
-            results.append(decide(job.claim, evidence, self.config, clauses))
+            if self.decision is None or weights is None:
+                results.append(decide(job.claim, evidence, self.config, clauses))
+                continue
+            units = _scored_units(job, evidence, scores, weights)
+            signals = claim_signals(job.claim.text, units, [c.entailment for c in clauses])
+            results.append(
+                decide_learned(job.claim, evidence, signals, self.decision, self.config, clauses)
+            )
         return results
+
+
+def _scored_units(
+    job: _Job, evidence: Sequence[Evidence], scores: dict[NliPair, NliScores], weights: TermWeights
+) -> list[ScoredUnit]:
+    """Every scored passage and window of a claim, with its anchoring, best passage first."""
+    terms = key_terms(job.claim.text)
+    units = [
+        ScoredUnit(i, e.passage.text, e.similarity, e.nli, anchor(terms, e.passage.text, weights))
+        for i, e in enumerate(evidence)
+    ]
+    for position, sentence in job.windows:
+        nli = scores.get((sentence, job.claim.text))
+        if nli is not None and position < len(evidence):
+            similarity = evidence[position].similarity
+            units.append(
+                ScoredUnit(position, sentence, similarity, nli, anchor(terms, sentence, weights))
+            )
+    return units
 
 
 def worth_scoring(hits: Sequence[RetrievalHit], config: VerifierConfig) -> list[RetrievalHit]:

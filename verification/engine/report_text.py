@@ -35,6 +35,7 @@ _SKIP_WORDS = {
     "heading": "headings",
     "citation": "citations",
     "too_short": "fragments",
+    "vague": "statements too vague to check",
     "claim_cap": "over the claim limit",
 }
 
@@ -126,6 +127,9 @@ def _summary(report: Report) -> str:
     summary = f"Smart Notes checked {total} claim{'s' if total != 1 else ''}: " + ", ".join(parts)
     if conflicting:
         summary += f" ({conflicting} with conflicting evidence)"
+    unsure = sum(1 for r in report.claims if r.needs_review)
+    if unsure:
+        summary += f"; {unsure} need{'s' if unsure == 1 else ''} a human look"
     return summary + "."
 
 
@@ -133,6 +137,8 @@ def _claim_lines(number: int, result: ClaimResult) -> list[str]:
     verdict = _LABEL_WORDS[result.label].upper()
     if result.is_conflicting:
         verdict += ", CONFLICTING EVIDENCE"
+    if result.needs_review:
+        verdict += ", NEEDS A HUMAN LOOK"
     lines = [f'{number}. {verdict} ({result.confidence:.0%}): "{_one_line(result.claim.text)}"']
     if result.evidence_quote and result.source is not None:
         lines.append(

@@ -80,17 +80,44 @@ def split_sentences(text: str, *, start: int = 0, end: int | None = None) -> lis
         return []
     segmenter = pysbd.Segmenter(language="en", clean=False)
     spans: list[Span] = []
-    cursor = 0
-    for piece in segmenter.segment(region):
-        located = _locate(region, piece, cursor, len(region))
-        if located is None:
-            continue
-        seg_start, seg_end = located
-        stripped = _strip_span(text, start + seg_start, start + seg_end)
-        if stripped is not None:
-            spans.append(stripped)
-        cursor = seg_end
+    # pysbd's cost grows with the square of the sentences it is given (50,000 short
+    # sentences in one paragraph: over 5 minutes), so a long region is segmented in
+    # windows cut after a sentence end: linear overall, offsets unchanged.
+    for w_start, w_end in _windows(region, SEGMENT_WINDOW_CHARS):
+        window = region[w_start:w_end]
+        cursor = 0
+        for piece in segmenter.segment(window):
+            located = _locate(window, piece, cursor, len(window))
+            if located is None:
+                continue
+            seg_start, seg_end = located
+            stripped = _strip_span(text, start + w_start + seg_start, start + w_start + seg_end)
+            if stripped is not None:
+                spans.append(stripped)
+            cursor = seg_end
     return spans
+
+
+SEGMENT_WINDOW_CHARS = 5_000
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s")
+
+
+def _windows(region: str, size: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cuts of ``region`` of about ``size`` characters, each ending
+    after a sentence end (else a space, else at ``size``)."""
+    cuts: list[tuple[int, int]] = []
+    start = 0
+    while len(region) - start > size:
+        limit = start + size
+        end = -1
+        for match in _SENTENCE_END.finditer(region, start + size // 2, limit):
+            end = match.end()
+        if end < 0:
+            end = region.rfind(" ", start + size // 2, limit) + 1 or limit
+        cuts.append((start, end))
+        start = end
+    cuts.append((start, len(region)))
+    return cuts
 
 
 def split_blocks(text: str) -> list[tuple[Span, bool]]:
@@ -101,21 +128,29 @@ def split_blocks(text: str) -> list[tuple[Span, bool]]:
     """
     lines = split_lines(text)
     blocks: list[tuple[Span, bool]] = []
-    current: Span | None = None
+    # The open paragraph as (first line, last line): its text is sliced once when
+    # it closes, so a paragraph of many lines costs linear, not quadratic, time.
+    current: tuple[Span, Span] | None = None
+
+    def close() -> None:
+        if current is not None:
+            first, last = current
+            blocks.append((Span(text[first.start : last.end], first.start, last.end), False))
+
     for i, line in enumerate(lines):
         prev_blank = i == 0 or text.count("\n", lines[i - 1].end, line.start) >= 2
         next_line = lines[i + 1] if i + 1 < len(lines) else None
         next_blank = next_line is None or text.count("\n", line.end, next_line.start) >= 2
         if _is_heading(line.text, next_blank=next_blank, next_line=next_line):
-            blocks.extend([] if current is None else [(current, False)])
+            close()
             blocks.append((line, True))
             current = None
         elif current is None or prev_blank or LIST_MARKER.match(line.text):
-            blocks.extend([] if current is None else [(current, False)])
-            current = line
+            close()
+            current = (line, line)
         else:
-            current = Span(text=text[current.start : line.end], start=current.start, end=line.end)
-    blocks.extend([] if current is None else [(current, False)])
+            current = (current[0], line)
+    close()
     return blocks
 
 

@@ -26,10 +26,13 @@ SkipReason = Literal[
     "heading",
     "citation",
     "too_short",
+    "vague",
     "claim_cap",
 ]
 
-MaterialErrorCode = Literal["empty", "corrupt", "encrypted", "no_text", "unsupported_type"]
+MaterialErrorCode = Literal[
+    "empty", "corrupt", "encrypted", "no_text", "unsupported_type", "too_large"
+]
 
 ReasonCode = Literal[
     "negation",
@@ -41,6 +44,8 @@ ReasonCode = Literal[
     "partial_support",
     "moderate_entailment",
     "no_evidence",
+    "unrelated_evidence",
+    "needs_review",
 ]
 
 REPORT_SCHEMA_VERSION = 1
@@ -142,6 +147,8 @@ class ClaimResult:
     explanation: str
     evidence: tuple[Evidence, ...] = ()
     from_cache: bool = False
+    needs_review: bool = False
+    """The tool is unsure (low calibrated confidence): a person should check this claim."""
 
 
 Verdict = ClaimResult
@@ -311,6 +318,7 @@ def _claim_result_to_dict(result: ClaimResult) -> dict[str, Any]:
         "explanation": result.explanation,
         "evidence": [_evidence_to_dict(e) for e in result.evidence],
         "from_cache": result.from_cache,
+        "needs_review": result.needs_review,
     }
 
 
@@ -346,6 +354,7 @@ def claim_result_from_dict(data: Mapping[str, Any]) -> ClaimResult:
         explanation=str(data["explanation"]),
         evidence=tuple(_evidence_from_dict(e) for e in data.get("evidence", [])),
         from_cache=bool(data.get("from_cache", False)),
+        needs_review=bool(data.get("needs_review", False)),
     )
 
 

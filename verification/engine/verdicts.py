@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from verification.engine.config import VerifierConfig
+from verification.engine.decision import ClaimSignals, DecisionModel, ScoredUnit
 from verification.engine.explain import (
     Adjustment,
     confidence_adjustments,
@@ -136,6 +137,135 @@ def decide(
         notes.append(note)
     notes.extend(confidence_adjustments(claim, label, primary.similarity, config))
     return _result(claim, label, base, is_conflicting, primary, notes, evidence)
+
+
+def decide_learned(
+    claim: Claim,
+    evidence: Sequence[Evidence],
+    signals: ClaimSignals,
+    decision: DecisionModel,
+    config: VerifierConfig,
+    clauses: Sequence[ClauseScore] = (),
+) -> ClaimResult:
+    """The verdict from the fitted claim-level decision (see `verification.engine.decision`).
+
+    The label and its calibrated confidence come from ``decision``; the quote
+    is the window or passage that carries the verdict: the entailing one for
+    SUPPORTED / PARTIALLY SUPPORTED, the anchored contradicting one for
+    CONTRADICTED, the best-ranked passage otherwise. Reasons explain without
+    changing the confidence (it is already calibrated).
+
+    Args:
+        claim: the claim.
+        evidence: its scored passages, best retrieval rank first.
+        signals: `decision.claim_signals` of its passages and windows.
+        decision: the fitted model.
+        config: ``review_below`` and the cue thresholds.
+        clauses: for compound claims, each clause's best scores.
+    """
+    if not evidence:
+        # Calibrated too: retrieval can miss a passage that would have settled it.
+        _, _, probs, _ = decision.decide(signals)
+        confidence = probs["not_enough_evidence"] + probs["contradicted"]
+        reason = Reason("no_evidence", "no passage of the materials matched this claim")
+        return _result(
+            claim, "not_enough_evidence", confidence, False, None, [Adjustment(reason, 1.0)]
+        )
+    label, confidence, probs, guarded = decision.decide(signals)
+    unit = _carrier(label, signals)
+    primary = _unit_evidence(unit, evidence) if unit else evidence[0]
+    notes: list[Adjustment] = []
+    is_conflicting = _conflicting(signals, evidence, config)
+    if is_conflicting:
+        other = signals.contradicting if label != "contradicted" else signals.entailing
+        if other is not None:
+            notes.append(
+                _adj(
+                    "conflicting_evidence",
+                    "the materials seem to disagree: another passage "
+                    f"({evidence[other.passage_index].passage.source.describe()}) says "
+                    f'"{_short(other.text)}"',
+                    1.0,
+                )
+            )
+    if guarded and probs["contradicted"] >= 0.3:
+        notes.append(
+            _adj(
+                "unrelated_evidence",
+                "a passage seemed to disagree, but it is about something else (it shares few "
+                "of the claim's key terms), so it does not count against the claim",
+                1.0,
+            )
+        )
+    if label == "partially_supported" and (partial := _mixed_clauses(clauses, primary, config)):
+        notes.append(partial[1])
+    if label in {"supported", "partially_supported"} and (
+        mismatch := number_mismatch(claim.text, primary.quote)
+    ):
+        notes.append(_number_rule("partially_supported", mismatch, 1.0, config)[2])
+    if label != "not_enough_evidence":
+        notes.extend(
+            Adjustment(a.reason, 1.0)
+            for a in confidence_adjustments(claim, label, primary.similarity, config)
+        )
+    result = _result(claim, label, confidence, is_conflicting, primary, notes, evidence)
+    if confidence < config.review_below:
+        review = Reason(
+            "needs_review",
+            f"the tool is unsure ({confidence:.0%}); a person should check this claim",
+        )
+        result = _with_review(result, review)
+    return result
+
+
+def _carrier(label: VerdictLabel, signals: ClaimSignals) -> ScoredUnit | None:
+    if label in {"supported", "partially_supported"}:
+        return signals.entailing
+    if label == "contradicted":
+        return signals.contradicting
+    return None
+
+
+def _unit_evidence(unit: ScoredUnit, evidence: Sequence[Evidence]) -> Evidence:
+    """The unit as an `Evidence`: its own scores, its passage's source, the window as quote."""
+    passage = evidence[unit.passage_index]
+    quote = passage.quote if unit.text == passage.passage.text else unit.text
+    return Evidence(passage.passage, passage.similarity, passage.retrieval_rank, unit.nli, quote)
+
+
+def _conflicting(
+    signals: ClaimSignals, evidence: Sequence[Evidence], config: VerifierConfig
+) -> bool:
+    entailing, contradicting = signals.entailing, signals.contradicting
+    if entailing is None or contradicting is None:
+        return False
+    return (
+        entailing.nli.entailment >= config.conflict_threshold
+        and contradicting.nli.contradiction >= config.conflict_threshold
+        and contradicting.anchor >= 0.5
+        and evidence[entailing.passage_index].passage.passage_id
+        != evidence[contradicting.passage_index].passage.passage_id
+    )
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _with_review(result: ClaimResult, review: Reason) -> ClaimResult:
+    from dataclasses import replace
+
+    reasons = (*result.reasons, review)
+    explanation = explanation_text(
+        label=result.label,
+        confidence=result.confidence,
+        quote=result.evidence_quote,
+        source=result.source,
+        probabilities=result.probabilities,
+        similarity=result.similarity,
+        reasons=reasons,
+    )
+    return replace(result, reasons=reasons, explanation=explanation, needs_review=True)
 
 
 def _mixed_clauses(

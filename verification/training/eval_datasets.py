@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Literal
 
 from verification.training.datasets import DataFormatError
 from verification.training.text import detokenize_ptb
+from verification.training.tuning import tuning_ids
 
 Verdict = Literal["supported", "contradicted", "not_enough_evidence", "partially_supported"]
 VERDICTS: tuple[Verdict, ...] = (
@@ -146,9 +148,25 @@ def load_scifact_rte(root: Path, split: str = "dev") -> list[EvalRow]:
         ]
 
 
+def load_fever_symmetric_unseen(root: Path) -> list[EvalRow]:
+    """FEVER-Symmetric v0.2 test without the 426 claims that also occur in ``fever_rte/``
+    (a training set): the 286 the model never saw."""
+    seen = {
+        _norm(detokenize_ptb(line))
+        for line in (root / "fever_rte" / "dev.raw.input1").read_text(encoding="utf-8").split("\n")
+    }
+    return [r for r in load_fever_symmetric(root) if _norm(r.claim) not in seen]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
 def load_fm2(root: Path, split: str = "dev") -> list[EvalRow]:
-    """FM2 claims against their gold evidence sentences, joined (2-way)."""
+    """FM2 dev's evaluation half (the tuning half trains): claims against their gold
+    evidence sentences, joined (2-way)."""
     path = root / "fm2" / f"{split}.jsonl"
+    tuning = tuning_ids("fm2_dev_tuning")
     return [
         EvalRow(
             r["text"].strip(),
@@ -156,6 +174,7 @@ def load_fm2(root: Path, split: str = "dev") -> list[EvalRow]:
             _map(_FEVER, r["label"], str(path)),
         )
         for r in _jsonl(path)
+        if r["id"] not in tuning
     ]
 
 
@@ -168,8 +187,11 @@ def load_wice_claims(root: Path, split: str = "dev") -> list[EvalRow]:
     opening sentences of the cited page, three at a time.
     """
     path = root / "wice" / "entailment_retrieval_claim" / f"{split}.jsonl"
+    tuning = tuning_ids("wice_dev_tuning")
     rows = []
     for r in _jsonl(path):
+        if r["meta"]["id"] in tuning:
+            continue
         passages: list[str] = []
         for indices in r["supporting_sentences"]:
             text = " ".join(r["evidence"][i].strip() for i in indices)
@@ -194,9 +216,10 @@ def load_wice_claims(root: Path, split: str = "dev") -> list[EvalRow]:
 EVAL_SETS: dict[str, Callable[[Path], list[EvalRow]]] = {
     "xnli_en_validation": load_xnli_en_validation,
     "fever_symmetric_v02_test": load_fever_symmetric,
+    "fever_symmetric_v02_test_unseen": load_fever_symmetric_unseen,
     "healthver_dev": load_healthver,
     "climate_fever_pairs": load_climate_fever_pairs,
     "scifact_rte_dev": load_scifact_rte,
-    "fm2_dev": load_fm2,
-    "wice_dev_claims": load_wice_claims,
+    "fm2_dev_eval_half": load_fm2,
+    "wice_dev_eval_half_claims": load_wice_claims,
 }

@@ -13,11 +13,22 @@ from pathlib import Path
 ROWS = (
     ("xnli_en_validation", "XNLI-en validation", "3-way accuracy", "accuracy"),
     ("fever_symmetric_v02_test", "FEVER-Symmetric v0.2 test", "2-way accuracy", "accuracy"),
+    (
+        "fever_symmetric_v02_test_unseen",
+        "FEVER-Symmetric v0.2 test, claims not in fever_rte",
+        "2-way accuracy",
+        "accuracy",
+    ),
     ("healthver_dev", "HealthVer dev (pairs)", "3-way macro-F1", "macro_f1"),
     ("climate_fever_pairs", "Climate-FEVER (pairs)", "3-way macro-F1", "macro_f1"),
     ("scifact_rte_dev", "SciFact-RTE dev", "2-way accuracy", "accuracy"),
-    ("fm2_dev", "FM2 dev (gold evidence)", "2-way accuracy", "accuracy"),
-    ("wice_dev_claims", "WiCE dev (claim level)", "3-way macro-F1 (sup/partial/NEE)", "macro_f1"),
+    ("fm2_dev_eval_half", "FM2 dev, evaluation half (gold evidence)", "2-way accuracy", "accuracy"),
+    (
+        "wice_dev_eval_half_claims",
+        "WiCE dev, evaluation half (claim level)",
+        "3-way macro-F1 (sup/partial/NEE)",
+        "macro_f1",
+    ),
 )
 
 

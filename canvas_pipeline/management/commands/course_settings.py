@@ -2,10 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from canvas_pipeline.models import CanvasInstallation
 from canvas_pipeline.services.setup import (
     course_get_or_create,
     course_settings_update,
+    installation_ensure,
     platform_get,
 )
 from smartnotes.errors import ApplicationError
@@ -31,11 +31,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         try:
             platform = platform_get(options["platform"])
-            installation = CanvasInstallation.objects.filter(platform=platform).first()
-            if installation is None:
-                raise CommandError(f"Run canvas_connect for {platform.name} first.")
+            # The LTI registration is enough; canvas_connect only adds REST access.
             course = course_get_or_create(
-                installation=installation, canvas_course_id=options["course"]
+                installation=installation_ensure(platform=platform),
+                canvas_course_id=options["course"],
             )
             course = course_settings_update(
                 course=course,

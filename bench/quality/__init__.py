@@ -1,0 +1,1 @@
+"""Product-level verdict-quality benchmark (`python -m bench.quality`)."""

@@ -1,6 +1,0 @@
-"""``python -m tooling.bench.engine``: the engine benchmark (see `verification.engine.bench`)."""
-
-from verification.engine.bench import main
-
-if __name__ == "__main__":
-    raise SystemExit(main())
