@@ -58,6 +58,6 @@ test-all: install ## Everything, GPU tests included (skipped without a GPU)
 	$(PY) scripts/pytest_run.py
 
 bench: install ## Verification engine benchmark
-	$(PY) -m verification.bench
+	$(PY) -m bench.engine
 
 check: lint typecheck test ## Lint, type-check and test

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
-from canvas_pipeline.models import CanvasCourse, SubmissionJob
+from canvas_pipeline.models import CanvasCourse
 from canvas_pipeline.selectors import course_get_for_context
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
 from lti_tool.models import LtiContext, LtiUser
+from lti_tool.sessions import LtiRequest
 
 STAFF = (AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT)
 INSTRUCTOR_ONLY = (AppRole.INSTRUCTOR,)
@@ -30,15 +31,32 @@ LEARNER = (AppRole.LEARNER,)
 
 @dataclass(frozen=True)
 class CourseScope:
+    """Who is looking, from where: what analytics.selectors.access scopes every report by."""
+
     context: LtiContext
     course: CanvasCourse | None  # None until the course is connected to Canvas
     user: LtiUser
     is_staff: bool
     is_instructor: bool
+    is_admin: bool = False
 
     @property
     def canvas_user_id(self) -> str:
         return self.user.canvas_user_id
+
+
+def scope_for_launch(lti: Any, *, course: CanvasCourse | None = None) -> CourseScope:
+    """The scope of a course launch (`request.lti`); `course` when the caller knows it."""
+    if lti.context is None:
+        raise ValueError("a course scope needs a launch from a course")
+    return CourseScope(
+        context=lti.context,
+        course=course or course_get_for_context(lti.context),
+        user=lti.user,
+        is_staff=bool(lti.roles & set(STAFF)),
+        is_instructor=AppRole.INSTRUCTOR in lti.roles,
+        is_admin=AppRole.ADMINISTRATOR in lti.roles,
+    )
 
 
 def course_view(
@@ -49,28 +67,10 @@ def course_view(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @lti_role_required(*roles)
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            lti = request.lti  # type: ignore[attr-defined]
-            scope = CourseScope(
-                context=lti.context,
-                course=course_get_for_context(lti.context),
-                user=lti.user,
-                is_staff=bool(lti.roles & set(STAFF)),
-                is_instructor=AppRole.INSTRUCTOR in lti.roles,
-            )
+        def wrapped(request: LtiRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            scope = scope_for_launch(request.lti)
             return view(request, *args, scope=scope, **kwargs)
 
         return wrapped
 
     return decorator
-
-
-def job_report_visible(
-    job: SubmissionJob, *, roles: frozenset[AppRole], canvas_user_id: str
-) -> bool:
-    """Who may open one job's report: the course's staff, and the student who
-    submitted it once it is released (a held report waits for the instructor)."""
-    if roles & set(STAFF):
-        return True
-    is_student = bool(canvas_user_id) and canvas_user_id == job.canvas_user_id
-    return is_student and job.state != SubmissionJob.State.HELD

@@ -45,6 +45,34 @@ class ClaimOverride(models.Model):
         return f"{self.model_label} -> {self.label} on claim {self.claim_id}"
 
 
+class ClaimOverrideEvent(models.Model):
+    """The audit trail of overrides: every judgement and every undo, never replaced."""
+
+    class Action(models.TextChoices):
+        SET = "set"
+        CLEARED = "cleared"
+
+    claim = models.ForeignKey(ClaimResult, on_delete=models.CASCADE, related_name="override_events")
+    course = models.ForeignKey(
+        CanvasCourse, on_delete=models.CASCADE, related_name="override_events"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # The verdict shown before and after (the model's when there was no override).
+    from_label = models.CharField(max_length=32, choices=Label.choices)
+    to_label = models.CharField(max_length=32, choices=Label.choices)
+    note = models.CharField(max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(
+        LtiUser, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_label} -> {self.to_label} on claim {self.claim_id}"
+
+
 class RunVerdictCounts(models.Model):
     """Effective verdict counts of one verification run, kept so class-wide pages
     read one row per submission instead of grouping every claim on each request.

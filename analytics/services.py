@@ -11,12 +11,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.db.models.lookups import Exact
 
-from analytics.models import ClaimOverride, RunVerdictCounts
+from analytics.models import ClaimOverride, ClaimOverrideEvent, RunVerdictCounts
 from analytics.selectors.common import LABELS, effective_label
 from canvas_pipeline.models import CanvasCourse, SubmissionJob
 from lti_tool.models import LtiUser
+from smartnotes.errors import ApplicationError
 from verification.models import ClaimResult, VerificationRun
-from verification.services import ApplicationError, UploadedMaterial
+from verification.services import UploadedMaterial
 
 logger = structlog.get_logger("smartnotes.analytics")
 
@@ -45,6 +46,7 @@ def claim_override_set(
             code="override_same_label",
         )
     override = ClaimOverride.objects.filter(claim=claim).first() or ClaimOverride(claim=claim)
+    shown_before = override.label if override.pk else claim.label
     override.course = course
     override.model_label = claim.label
     override.label = label
@@ -54,7 +56,17 @@ def claim_override_set(
     override.full_clean(validate_constraints=True)
     with transaction.atomic():
         override.save()
+        ClaimOverrideEvent.objects.create(
+            claim=claim,
+            course=course,
+            action=ClaimOverrideEvent.Action.SET,
+            from_label=shown_before,
+            to_label=label,
+            note=override.note,
+            created_by=user,
+        )
         run_counts_refresh(run_id=claim.run_id)
+        _correction_send(run_id=claim.run_id)
     logger.info(
         "analytics.override.saved",
         claim_id=claim.pk,
@@ -65,10 +77,31 @@ def claim_override_set(
     return override
 
 
-def claim_override_clear(*, claim: ClaimResult) -> None:
+def claim_override_clear(*, claim: ClaimResult, user: LtiUser | None = None) -> None:
+    override = ClaimOverride.objects.filter(claim=claim).first()
+    if override is None:
+        return
     with transaction.atomic():
-        ClaimOverride.objects.filter(claim=claim).delete()
+        override.delete()
+        ClaimOverrideEvent.objects.create(
+            claim=claim,
+            course=override.course,
+            action=ClaimOverrideEvent.Action.CLEARED,
+            from_label=override.label,
+            to_label=claim.label,
+            created_by=user,
+        )
         run_counts_refresh(run_id=claim.run_id)
+        _correction_send(run_id=claim.run_id)
+
+
+def _correction_send(*, run_id: int) -> None:
+    """A report already published hears of the change: one correction comment and the
+    Asset Report re-sent (canvas_pipeline.services.corrections). A held report needs
+    nothing: the comment, when approved, is built from the effective verdicts."""
+    from canvas_pipeline.services.corrections import job_correct_enqueue_for_run
+
+    job_correct_enqueue_for_run(run_id=run_id)
 
 
 def review_approve(*, job: SubmissionJob, user: LtiUser) -> SubmissionJob:

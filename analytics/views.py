@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.http import (
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
     StreamingHttpResponse,
@@ -26,10 +25,13 @@ from analytics.forms import MaterialsForm, OverrideForm, SettingsForm
 from analytics.selectors import course as course_sel
 from analytics.selectors import export as export_sel
 from analytics.selectors import learner as learner_sel
+from analytics.selectors.access import report_get_for_viewer
 from analytics.selectors.common import LABEL_COLOURS, LABEL_NAMES
 from analytics.selectors.reports import report_for_job
 from canvas_pipeline.selectors import course_needs_reconnect
-from verification.services import ApplicationError, UploadedMaterial
+from lti_tool.sessions import LtiRequest
+from smartnotes.errors import ApplicationError
+from verification.services import UploadedMaterial
 
 NOTICES = {
     "override": "Verdict saved. The student's feedback and analytics now use it.",
@@ -43,13 +45,13 @@ NOTICES = {
 
 
 def _redirect(
-    request: HttpRequest, name: str, *args: Any, notice: str, anchor: str = ""
+    request: LtiRequest, name: str, *args: Any, notice: str, anchor: str = ""
 ) -> HttpResponse:
-    url = request.lti.url(name, *args)  # type: ignore[attr-defined]
+    url = request.lti.url(name, *args)
     return HttpResponseRedirect(f"{url}&notice={notice}{anchor}")
 
 
-def _notice(request: HttpRequest) -> str:
+def _notice(request: LtiRequest) -> str:
     return NOTICES.get(request.GET.get("notice", ""), "")
 
 
@@ -63,7 +65,7 @@ def _svg(markup: str) -> str:
 
 @require_GET
 @course_view(LEARNER)
-def my_feedback(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+def my_feedback(request: LtiRequest, scope: CourseScope) -> HttpResponse:
     jobs = learner_sel.feedback_list_for_learner(scope)
     latest = report_for_job(jobs[0]) if jobs else None
     return render(
@@ -73,7 +75,7 @@ def my_feedback(request: HttpRequest, scope: CourseScope) -> HttpResponse:
 
 @require_GET
 @course_view(LEARNER)
-def my_report(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+def my_report(request: LtiRequest, public_id: str, scope: CourseScope) -> HttpResponse:
     job = learner_sel.feedback_get_for_learner(scope, public_id)
     return render(
         request, "analytics/my_report.html", {"scope": scope, "report": report_for_job(job)}
@@ -82,7 +84,7 @@ def my_report(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpR
 
 @require_GET
 @course_view(LEARNER)
-def my_analytics(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+def my_analytics(request: LtiRequest, scope: CourseScope) -> HttpResponse:
     services.run_counts_sync(course=scope.course)  # the class comparison reads the counts
     data = learner_sel.learner_analytics(scope)
     chart = ""
@@ -112,9 +114,7 @@ def my_analytics(request: HttpRequest, scope: CourseScope) -> HttpResponse:
 # --- Instructor and TA -------------------------------------------------------------------
 
 
-def _class_page(
-    request: HttpRequest, scope: CourseScope, assignment_id: int | None
-) -> HttpResponse:
+def _class_page(request: LtiRequest, scope: CourseScope, assignment_id: int | None) -> HttpResponse:
     assignment = (
         course_sel.assignment_get_for_course(scope.course, assignment_id) if assignment_id else None
     )
@@ -154,20 +154,20 @@ def _class_page(
 
 @require_GET
 @course_view(STAFF)
-def course(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+def course(request: LtiRequest, scope: CourseScope) -> HttpResponse:
     return _class_page(request, scope, None)
 
 
 @require_GET
 @course_view(STAFF)
-def assignment(request: HttpRequest, assignment_id: int, scope: CourseScope) -> HttpResponse:
+def assignment(request: LtiRequest, assignment_id: int, scope: CourseScope) -> HttpResponse:
     return _class_page(request, scope, assignment_id)
 
 
 @require_GET
 @course_view(STAFF)
-def student(request: HttpRequest, canvas_user_id: str, scope: CourseScope) -> HttpResponse:
-    jobs = course_sel.student_jobs_for_course(scope.course, canvas_user_id)
+def student(request: LtiRequest, canvas_user_id: str, scope: CourseScope) -> HttpResponse:
+    jobs = course_sel.student_jobs_for_course(scope, canvas_user_id)
     names = course_sel.student_names_for_context(scope.context)
     context = {
         "scope": scope,
@@ -179,9 +179,9 @@ def student(request: HttpRequest, canvas_user_id: str, scope: CourseScope) -> Ht
 
 
 def _submission_page(
-    request: HttpRequest, scope: CourseScope, public_id: str, *, error: str = "", status: int = 200
+    request: LtiRequest, scope: CourseScope, public_id: str, *, error: str = "", status: int = 200
 ) -> HttpResponse:
-    job = course_sel.job_get_for_course(scope.course, public_id)
+    job = report_get_for_viewer(scope, public_id)
     names = course_sel.student_names_for_context(scope.context)
     context = {
         "scope": scope,
@@ -196,13 +196,13 @@ def _submission_page(
 
 @require_GET
 @course_view(STAFF)
-def submission(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+def submission(request: LtiRequest, public_id: str, scope: CourseScope) -> HttpResponse:
     return _submission_page(request, scope, public_id)
 
 
 @require_POST
 @course_view(STAFF)
-def override(request: HttpRequest, claim_id: int, scope: CourseScope) -> HttpResponse:
+def override(request: LtiRequest, claim_id: int, scope: CourseScope) -> HttpResponse:
     claim, job = course_sel.claim_get_for_course(scope.course, claim_id)
     form = OverrideForm(request.POST)
     if not form.is_valid():
@@ -211,7 +211,7 @@ def override(request: HttpRequest, claim_id: int, scope: CourseScope) -> HttpRes
         )
     try:
         if form.cleaned_data["action"] == "clear":
-            services.claim_override_clear(claim=claim)
+            services.claim_override_clear(claim=claim, user=scope.user)
             notice = "override_cleared"
         else:
             services.claim_override_set(
@@ -236,7 +236,7 @@ def override(request: HttpRequest, claim_id: int, scope: CourseScope) -> HttpRes
 
 @require_GET
 @course_view(STAFF)
-def review(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+def review(request: LtiRequest, scope: CourseScope) -> HttpResponse:
     groups = course_sel.review_queue_for_course(scope.course, scope.context)
     context = {"scope": scope, "groups": groups, "notice": _notice(request)}
     return render(request, "analytics/review.html", context)
@@ -244,7 +244,7 @@ def review(request: HttpRequest, scope: CourseScope) -> HttpResponse:
 
 @require_POST
 @course_view(STAFF)
-def approve(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+def approve(request: LtiRequest, public_id: str, scope: CourseScope) -> HttpResponse:
     job = course_sel.job_get_for_course(scope.course, public_id)
     try:
         services.review_approve(job=job, user=scope.user)
@@ -255,7 +255,7 @@ def approve(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpRes
 
 @require_POST
 @course_view(STAFF)
-def approve_all(request: HttpRequest, assignment_id: int, scope: CourseScope) -> HttpResponse:
+def approve_all(request: LtiRequest, assignment_id: int, scope: CourseScope) -> HttpResponse:
     course_sel.assignment_get_for_course(scope.course, assignment_id)
     held = course_sel.held_jobs_for_course(scope.course, assignment_id=assignment_id)
     services.review_approve_many(jobs=held, user=scope.user)
@@ -264,7 +264,7 @@ def approve_all(request: HttpRequest, assignment_id: int, scope: CourseScope) ->
 
 @require_POST
 @course_view(STAFF)
-def retry(request: HttpRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+def retry(request: LtiRequest, public_id: str, scope: CourseScope) -> HttpResponse:
     job = course_sel.job_get_for_course(scope.course, public_id)
     # Already retried by someone else: the status table shows where it is now.
     with contextlib.suppress(ApplicationError):
@@ -292,7 +292,7 @@ def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingHttpResp
     return response
 
 
-def _export_assignment(request: HttpRequest, scope: CourseScope) -> int | None:
+def _export_assignment(request: LtiRequest, scope: CourseScope) -> int | None:
     raw = request.GET.get("assignment", "")
     if not raw:
         return None
@@ -303,26 +303,30 @@ def _export_assignment(request: HttpRequest, scope: CourseScope) -> int | None:
 
 @require_GET
 @course_view(STAFF)
-def export_claims(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
+def export_claims(request: LtiRequest, scope: CourseScope) -> StreamingHttpResponse:
     assignment_id = _export_assignment(request, scope)
-    rows = export_sel.export_claim_rows(scope.course, scope.context, assignment_id=assignment_id)
+    rows = export_sel.export_claim_rows(
+        scope.course, scope.context, assignment_id=assignment_id, scope=scope
+    )
     suffix = f"-assignment-{assignment_id}" if assignment_id else ""
     return _csv_response(rows, f"smartnotes-claims{suffix}.csv")
 
 
 @require_GET
 @course_view(STAFF)
-def export_students(request: HttpRequest, scope: CourseScope) -> StreamingHttpResponse:
+def export_students(request: LtiRequest, scope: CourseScope) -> StreamingHttpResponse:
     assignment_id = _export_assignment(request, scope)
     services.run_counts_sync(course=scope.course)
-    rows = export_sel.export_student_rows(scope.course, scope.context, assignment_id=assignment_id)
+    rows = export_sel.export_student_rows(
+        scope.course, scope.context, assignment_id=assignment_id, scope=scope
+    )
     suffix = f"-assignment-{assignment_id}" if assignment_id else ""
     return _csv_response(rows, f"smartnotes-students{suffix}.csv")
 
 
 @require_http_methods(["GET", "POST"])
 @course_view(INSTRUCTOR_ONLY)
-def course_settings(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+def course_settings(request: LtiRequest, scope: CourseScope) -> HttpResponse:
     course_obj, error, status = scope.course, "", 200
     form = SettingsForm(instance=course_obj) if course_obj else None
     if request.method == "POST" and course_obj is not None:
@@ -339,7 +343,7 @@ def course_settings(request: HttpRequest, scope: CourseScope) -> HttpResponse:
 
 
 def _settings_page(
-    request: HttpRequest,
+    request: LtiRequest,
     scope: CourseScope,
     *,
     form: Any = None,
@@ -361,7 +365,7 @@ def _settings_page(
 
 @require_POST
 @course_view(INSTRUCTOR_ONLY)
-def materials_upload(request: HttpRequest, scope: CourseScope) -> HttpResponse:
+def materials_upload(request: LtiRequest, scope: CourseScope) -> HttpResponse:
     form = MaterialsForm(request.POST, request.FILES)
     if scope.course is None or not form.is_valid():
         return _settings_page(request, scope, materials_form=form, status=400)

@@ -14,3 +14,4 @@ class AssetProcessorConfig(AppConfig):
         extensions.text_source_register(publishing.job_assets_text)
         extensions.publisher_register(publishing.job_reports_publish)
         extensions.failure_listener_register(publishing.job_failure_report)
+        extensions.correction_publisher_register(publishing.job_reports_correct)

@@ -19,6 +19,7 @@ from asset_processor import platform_client
 from asset_processor.models import Asset, ReportPost
 from canvas_pipeline.canvas import CanvasPermanentError
 from canvas_pipeline.models import SubmissionJob
+from verification.presentation import VERDICTS
 
 logger = structlog.get_logger(__name__)
 REPORT_TYPE = "smartnotes-factcheck"
@@ -35,7 +36,13 @@ READABLE_TYPES = frozenset(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
 )
-COLORS = {"fine": "#1E7B34", "check": "#B26A00", "urgent": "#B00020", "none": "#5F6B7A"}
+# Indication colours: the verdict colours of verification.presentation, one palette.
+COLORS = {
+    "fine": VERDICTS["supported"].colour,
+    "check": VERDICTS["partially_supported"].colour,
+    "urgent": VERDICTS["contradicted"].colour,
+    "none": VERDICTS["not_enough_evidence"].colour,
+}
 State = SubmissionJob.State
 
 
@@ -145,7 +152,7 @@ def _asset_text(asset: Asset, max_bytes: int) -> str | None:
     except (platform_client.AssetDownloadError, CanvasPermanentError) as exc:
         _not_read(asset, "Failed", "DOWNLOAD_FAILED", f"{name} could not be downloaded: {exc}.")
         return None
-    from verification.services import ApplicationError
+    from smartnotes.errors import ApplicationError
 
     # One reader path for every type (HTML text entries included): the same
     # limits, and a per-file message instead of an exception.
@@ -223,15 +230,15 @@ def job_assets_text(job: SubmissionJob) -> tuple[str, list[str]] | None:
 
 
 def _summary(job: SubmissionJob, min_confidence: float) -> dict[str, Any]:
-    """result, priority, color, alt text and comment from the job's finished run."""
-    from verification.engine.types import Report
+    """result, priority, color, alt text and comment from the job's effective report
+    (verification.reports: instructor overrides applied)."""
     from verification.models import VerificationRun
+    from verification.reports import report_effective
 
-    run = VerificationRun.objects.only("report").get(pk=job.run_id)
-    report = Report.from_dict(run.report)
-    kept = [c for c in report.claims if c.confidence >= min_confidence]
+    report = report_effective(VerificationRun.objects.get(pk=job.run_id))
+    kept = [c for c in report.claims if c.confidence >= min_confidence or c.is_corrected]
     counts = {
-        label: sum(1 for c in kept if c.label == label)
+        label: sum(1 for c in kept if c.effective == label)
         for label in ("supported", "partially_supported", "contradicted", "not_enough_evidence")
     }
     total = len(kept)
@@ -250,13 +257,19 @@ def _summary(job: SubmissionJob, min_confidence: float) -> dict[str, Any]:
         f"{counts['supported']} supported, {counts['partially_supported']} partly supported, "
         f"{contradicted} contradicted, {unsupported} without evidence."
     )
-    named = sorted((c for c in kept if c.label == "contradicted"), key=lambda c: -c.confidence)
+    corrected = len(report.corrected)
+    if corrected:
+        alt += f" Your instructor corrected {corrected} verdict{'s' if corrected != 1 else ''}."
+    named = sorted(
+        (c for c in kept if c.effective == "contradicted"),
+        key=lambda c: (not c.is_corrected, -c.confidence),
+    )
     return {
         "result": result,
         "priority": priority,
         "indicationColor": COLORS[level],
         "indicationAlt": alt,
-        "comment": report_comment([c.claim.text for c in named], alt),
+        "comment": report_comment([c.text for c in named], alt),
     }
 
 
@@ -331,7 +344,7 @@ def _comment_wanted(job: SubmissionJob) -> bool:
 def job_reports_publish(job: SubmissionJob) -> bool:
     """canvas_pipeline publisher: the final reports; True when the job is finished
     here, False when the pipeline's comment step should run as well."""
-    from canvas_pipeline.services.jobs import _set_state
+    from canvas_pipeline.services.state import job_state_set
 
     if not job.assets.exists():
         return False
@@ -339,7 +352,7 @@ def job_reports_publish(job: SubmissionJob) -> bool:
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job.pk)
     if _comment_wanted(job):
         return False
-    _set_state(
+    job_state_set(
         job.pk,
         State.DONE,
         from_states=(State.POSTING,),
@@ -375,3 +388,14 @@ def job_failure_report(*, job_id: int, code: str, message: str) -> None:
             )
         except CanvasError as exc:
             logger.warning("asset_processor.report.failed", asset_id=asset.pk, error=exc.message)
+
+
+def job_reports_correct(job: SubmissionJob) -> None:
+    """canvas_pipeline correction publisher: after an instructor's override, each asset
+    already reported gets a newer `Processed` report with the corrected result."""
+    reported = Asset.objects.filter(
+        job=job, status=Asset.Status.READ, final_report_at__isnull=False
+    ).update(final_report_at=None)
+    if reported:
+        reports_final_post(job_id=job.pk)
+        logger.info("asset_processor.reports.corrected", job_id=job.pk, assets=reported)

@@ -26,13 +26,16 @@ class ReportView:
     job: SubmissionJob
     processor: AssetProcessor
     assets: list[Asset]
-    report: dict[str, Any] | None
+    report: Any  # analytics.selectors.reports.Report (overrides applied), None until checked
     is_released: bool
 
 
 def report_get_for_launch(lti: LtiLaunch) -> ReportView | None:
     """The attempt a report review launch names; None when it is not the launch's course,
     or (for a learner) not their own attempt or not released to them."""
+    from analytics.access import scope_for_launch
+    from analytics.selectors.access import report_is_visible_to
+    from analytics.selectors.reports import report_for_job
     from asset_processor.publishing import _visible_to_owner
     from asset_processor.services import _attempt_of
 
@@ -40,8 +43,6 @@ def report_get_for_launch(lti: LtiLaunch) -> ReportView | None:
     lti_user_id = str((lti.claims.get(Claim.FOR_USER) or {}).get("user_id") or "")
     attempt = _attempt_of(str((lti.claims.get(Claim.SUBMISSION) or {}).get("id") or ""))
     if processor is None or not lti_user_id or attempt is None:
-        return None
-    if not lti.is_instructor and lti_user_id != lti.user.sub:
         return None
     job = (
         SubmissionJob.objects.select_related("run")
@@ -55,9 +56,10 @@ def report_get_for_launch(lti: LtiLaunch) -> ReportView | None:
     )
     if job is None:
         return None
+    # The one access rule (analytics.selectors.access): a learner sees their own,
+    # released report; the course's staff see every report.
+    if not report_is_visible_to(scope_for_launch(lti, course=processor.course), job):
+        return None
     assets = list(job.assets.select_related("processor__course").order_by("pk"))
     released = bool(assets) and all(_visible_to_owner(a) for a in assets)
-    if not lti.is_instructor and not released:
-        return None
-    report = job.run.report if job.run is not None and job.run.report else None
-    return ReportView(job, processor, assets, report, released)
+    return ReportView(job, processor, assets, report_for_job(job), released)

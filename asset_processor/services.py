@@ -21,7 +21,7 @@ from canvas_pipeline.services.setup import installation_ensure
 from lti_tool.claims import Claim
 from lti_tool.launch import registration_for
 from lti_tool.sessions import LtiLaunch
-from verification.services import ApplicationError
+from smartnotes.errors import ApplicationError
 
 logger = structlog.get_logger(__name__)
 REPORT_TYPE = "smartnotes-factcheck"

@@ -15,15 +15,17 @@ from asset_processor.notices import NoticeRejected, notices_intake
 from asset_processor.selectors import processor_get_for_launch, report_get_for_launch
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
-from verification.services import ApplicationError, UploadedMaterial
+from lti_tool.sessions import LtiRequest
+from smartnotes.errors import ApplicationError
+from verification.services import UploadedMaterial
 
 logger = structlog.get_logger(__name__)
 STAFF = (AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT)
 MAX_NOTICE_BODY_BYTES = 2 * 1024 * 1024
 
 
-def _error(request: HttpRequest, message: str, code: str, status: int = 400) -> HttpResponse:
-    context = {"message": message, "code": code, "return_url": request.lti.return_url}  # type: ignore[attr-defined]
+def _error(request: LtiRequest, message: str, code: str, status: int = 400) -> HttpResponse:
+    context = {"message": message, "code": code, "return_url": request.lti.return_url}
     return render(request, "lti_tool/error.html", context, status=status)
 
 
@@ -47,8 +49,8 @@ def notices(request: HttpRequest) -> HttpResponse:
 @lti_role_required(*STAFF)
 @never_cache
 @require_http_methods(["GET", "POST"])
-def attach(request: HttpRequest) -> HttpResponse:
-    lti = request.lti  # type: ignore[attr-defined]
+def attach(request: LtiRequest) -> HttpResponse:
+    lti = request.lti
     policies = AssetProcessor.ReleasePolicy.choices
     if request.method == "GET":
         return render(request, "asset_processor/attach.html", {"policies": policies})
@@ -67,8 +69,8 @@ def attach(request: HttpRequest) -> HttpResponse:
 @lti_role_required()
 @never_cache
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest) -> HttpResponse:
-    lti = request.lti  # type: ignore[attr-defined]
+def report(request: LtiRequest) -> HttpResponse:
+    lti = request.lti
     view = report_get_for_launch(lti)
     if view is None:
         return _error(request, "There is no Smart Notes report for you here yet.", "report", 404)
@@ -83,10 +85,10 @@ def report(request: HttpRequest) -> HttpResponse:
 @lti_role_required(*STAFF)
 @never_cache
 @require_http_methods(["GET", "POST"])
-def processor_settings(request: HttpRequest) -> HttpResponse:
+def processor_settings(request: LtiRequest) -> HttpResponse:
     from canvas_pipeline.services.setup import course_materials_add
 
-    lti = request.lti  # type: ignore[attr-defined]
+    lti = request.lti
     processor = processor_get_for_launch(lti)
     if processor is None:
         return _error(request, "Smart Notes is not attached to this assignment.", "settings", 404)

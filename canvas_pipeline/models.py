@@ -277,6 +277,8 @@ class CommentPosting(models.Model):
     approved_by = models.ForeignKey(
         LtiUser, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The effective verdict per claim number the text tells (what a correction compares to).
+    verdicts = models.JSONField(default=dict, blank=True)
     claimed_at = models.DateTimeField(auto_now_add=True)
     posted_at = models.DateTimeField(null=True, blank=True)
 
@@ -290,6 +292,37 @@ class CommentPosting(models.Model):
 
     def __str__(self) -> str:
         return f"comment on submission {self.canvas_submission_id} attempt {self.attempt}"
+
+
+class CommentCorrection(models.Model):
+    """One correction comment after the report comment: instructor overrides made
+    after posting. Claimed before the Canvas PUT like CommentPosting; revision n is
+    unique per job, so two workers cannot both post the n-th correction."""
+
+    class State(models.TextChoices):
+        CLAIMED = "claimed"
+        POSTED = "posted"
+
+    job = models.ForeignKey(SubmissionJob, on_delete=models.CASCADE, related_name="corrections")
+    revision = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CLAIMED)
+    claim_expires_at = models.DateTimeField()
+    text = models.TextField()
+    marker = models.CharField(max_length=80)
+    # The effective verdict per claim number after this correction.
+    verdicts = models.JSONField(default=dict)
+    canvas_comment_id = models.BigIntegerField(null=True, blank=True)
+    found_existing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "revision"], name="canvas_correction_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"correction {self.revision} of job {self.job_id} ({self.state})"
 
 
 class ApiSlot(models.Model):

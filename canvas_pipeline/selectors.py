@@ -109,22 +109,3 @@ def course_needs_reconnect(course: CanvasCourse) -> bool:
     return CanvasToken.objects.filter(
         pk=course.canvas_token_id, state=CanvasToken.State.NEEDS_RECONNECT
     ).exists()
-
-
-def job_report_text(job: SubmissionJob) -> str:
-    """The comment as posted (or as it would be posted), "" before verification ends."""
-    from canvas_pipeline.models import CommentPosting
-    from canvas_pipeline.services.posting import comment_text
-    from verification.models import VerificationRun
-
-    posted = CommentPosting.objects.filter(job=job).values_list("text", flat=True).first()
-    if posted:
-        return posted
-    if (
-        job.run_id
-        and VerificationRun.objects.filter(
-            pk=job.run_id, status=VerificationRun.Status.DONE
-        ).exists()
-    ):
-        return comment_text(job)[0]
-    return ""

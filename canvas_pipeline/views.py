@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from analytics.access import job_report_visible
 from canvas_pipeline import selectors
 from canvas_pipeline.services.intake import event_intake
 from canvas_pipeline.services.oauth import (
@@ -23,7 +22,9 @@ from canvas_pipeline.services.oauth import (
 from canvas_pipeline.services.posting import job_approve, job_retry
 from lti_tool.claims import AppRole
 from lti_tool.decorators import lti_role_required
-from verification.services import ApplicationError
+from lti_tool.sessions import LtiRequest
+from smartnotes.errors import ApplicationError
+from verification.presentation import LABEL_NAMES
 
 STAFF = (AppRole.INSTRUCTOR, AppRole.TEACHING_ASSISTANT)
 
@@ -53,8 +54,8 @@ def events_secret(request: HttpRequest, secret_token: str) -> HttpResponse:
     return _intake(request, secret_token)
 
 
-def _course_job(request: HttpRequest, public_id):  # type: ignore[no-untyped-def]
-    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+def _course_job(request: LtiRequest, public_id):  # type: ignore[no-untyped-def]
+    course = selectors.course_get_for_context(request.lti.context)
     job = selectors.job_get_for_course(course, public_id) if course else None
     if job is None:
         raise Http404("No such job in this course")
@@ -63,9 +64,9 @@ def _course_job(request: HttpRequest, public_id):  # type: ignore[no-untyped-def
 
 @require_GET
 @lti_role_required(*STAFF)
-def jobs(request: HttpRequest) -> HttpResponse:
+def jobs(request: LtiRequest) -> HttpResponse:
     """The course's jobs as JSON (state, timestamps, queue position, projected wait)."""
-    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+    course = selectors.course_get_for_context(request.lti.context)
     if course is None:
         return JsonResponse({"jobs": [], "needs_reconnect": False, "enabled": False})
     return JsonResponse(
@@ -79,7 +80,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @lti_role_required(*STAFF)
-def job_retry_view(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+def job_retry_view(request: LtiRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
     job = _course_job(request, public_id)
     try:
         job = job_retry(job_id=job.pk)
@@ -90,10 +91,10 @@ def job_retry_view(request: HttpRequest, public_id) -> HttpResponse:  # type: ig
 
 @require_POST
 @lti_role_required(*STAFF)
-def job_approve_view(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+def job_approve_view(request: LtiRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
     job = _course_job(request, public_id)
     try:
-        job = job_approve(job_id=job.pk, user=request.lti.user)  # type: ignore[attr-defined]
+        job = job_approve(job_id=job.pk, user=request.lti.user)
     except ApplicationError as exc:
         return JsonResponse({"error": exc.message, "code": exc.code}, status=409)
     return JsonResponse(selectors.job_status(job))
@@ -101,15 +102,15 @@ def job_approve_view(request: HttpRequest, public_id) -> HttpResponse:  # type: 
 
 @require_GET
 @lti_role_required(*STAFF)
-def oauth_start(request: HttpRequest) -> HttpResponse:
-    course = selectors.course_get_for_context(request.lti.context)  # type: ignore[attr-defined]
+def oauth_start(request: LtiRequest) -> HttpResponse:
+    course = selectors.course_get_for_context(request.lti.context)
     if course is None:
         raise Http404("Smart Notes is not set up for this course")
     browser_nonce = secrets.token_urlsafe(32)
     try:
         url = oauth_authorize_url(
             course=course,
-            lti_user_id=request.lti.user.pk,  # type: ignore[attr-defined]
+            lti_user_id=request.lti.user.pk,
             browser_nonce=browser_nonce,
         )
     except ApplicationError as exc:
@@ -153,14 +154,20 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @lti_role_required()
-def report(request: HttpRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
-    """The full report of one job: for the course's staff, and for the student."""
-    lti = request.lti  # type: ignore[attr-defined]
-    job = _course_job(request, public_id)
-    if not job_report_visible(job, roles=lti.roles, canvas_user_id=lti.user.canvas_user_id):
-        raise Http404("No such report")
-    return render(
-        request,
-        "canvas_pipeline/report.html",
-        {"job": job, "text": selectors.job_report_text(job)},
-    )
+def report(request: LtiRequest, public_id) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """The full report of one job, every claim: for whoever the one access rule lets in
+    (analytics.selectors.access). The comment's "Full report" link reaches it through a
+    Canvas launch (decision 0010), so it needs no Smart Notes session of its own."""
+    from analytics.access import scope_for_launch
+    from analytics.selectors.access import report_get_for_viewer
+    from analytics.selectors.reports import report_for_job
+
+    scope = scope_for_launch(request.lti)
+    job = report_get_for_viewer(scope, public_id)
+    context = {
+        "job": job,
+        "report": report_for_job(job),
+        "staff": scope.is_staff,
+        "labels": list(LABEL_NAMES.items()),
+    }
+    return render(request, "canvas_pipeline/report.html", context)

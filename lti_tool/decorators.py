@@ -16,20 +16,21 @@ from functools import wraps
 from typing import Any
 
 import structlog
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from lti_tool.claims import AppRole
+from lti_tool.sessions import LtiRequest
 
 logger = structlog.get_logger("smartnotes.lti")
 
 
-def _refuse(request: HttpRequest, *, status: int, code: str, message: str) -> HttpResponse:
+def _refuse(request: LtiRequest, *, status: int, code: str, message: str) -> HttpResponse:
     logger.warning("lti.access.refused", code=code, path=request.path, status=status)
     return render(
         request,
         "lti_tool/error.html",
-        {"message": message, "code": code, "return_url": request.lti.return_url},  # type: ignore[attr-defined]
+        {"message": message, "code": code, "return_url": request.lti.return_url},
         status=status,
     )
 
@@ -41,8 +42,8 @@ def lti_role_required(
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            lti = request.lti  # type: ignore[attr-defined]
+        def wrapped(request: LtiRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            lti = request.lti
             if not lti:
                 return _refuse(
                     request,

@@ -22,15 +22,26 @@ imported by the app's urls, so it happens before the first launch.
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve
 
-from lti_tool.claims import MessageType
-from lti_tool.sessions import LtiLaunch
+from lti_tool.claims import Claim, MessageType
+from lti_tool.sessions import LtiLaunch, with_token
 
 Handler = Callable[[HttpRequest, LtiLaunch], HttpResponse]
 _HANDLERS: dict[str, Handler] = {}
 _VALIDATORS: dict[str, Any] = {}
+# URL names a resource link launch may open directly: Canvas launches the tool with a
+# page's URL as target_link_uri (external_tools/retrieve?url=…, decision 0010).
+_LAUNCH_TARGETS: set[str] = set()
+
+
+def launch_target_register(url_name: str) -> None:
+    """Let a resource link launch whose target_link_uri is this page open it."""
+    _LAUNCH_TARGETS.add(url_name)
 
 
 def register(message_type: str, *, validator: Any = None) -> Callable[[Handler], Handler]:
@@ -76,8 +87,28 @@ def landing_url_name(lti: LtiLaunch) -> str:
     return "lti_tool:no-role"
 
 
+def launch_target_path(lti: LtiLaunch) -> str | None:
+    """The registered page the launch's target_link_uri names on this tool, or None.
+
+    The id_token is signed by the platform, so the target is the platform's word; only
+    pages registered with launch_target_register are opened, and each checks access."""
+    target = str(lti.claims.get(Claim.TARGET_LINK_URI) or "")
+    parts, base = urlsplit(target), urlsplit(settings.SMARTNOTES_BASE_URL)
+    if not target or (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        return None
+    path = parts.path.removeprefix(base.path.rstrip("/"))
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return path if match.view_name in _LAUNCH_TARGETS else None
+
+
 @register(MessageType.RESOURCE_LINK)
 def resource_link(request: HttpRequest, lti: LtiLaunch) -> HttpResponse:
+    path = launch_target_path(lti)
+    if path is not None:
+        return HttpResponseRedirect(with_token(path, lti.token))
     return HttpResponseRedirect(lti.url(landing_url_name(lti)))
 
 

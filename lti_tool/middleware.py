@@ -8,6 +8,7 @@ CSRF cookie check: the token itself is the unforgeable per-launch secret.
 """
 
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 
@@ -16,6 +17,8 @@ from lti_tool.sessions import (
     ABSENT,
     TOKEN_HEADER,
     TOKEN_PARAM,
+    LtiLaunch,
+    LtiRequest,
     launch_from_token,
     platform_from_stale_token,
 )
@@ -34,10 +37,11 @@ class LtiLaunchMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: LtiRequest) -> HttpResponse:
         token = _token_from(request)
         launch = launch_from_token(token) if token else None
-        request.lti = launch or ABSENT  # type: ignore[attr-defined]
+        # ABSENT has LtiLaunch's attributes and is falsy: views test `if request.lti`.
+        request.lti = launch if launch is not None else cast(LtiLaunch, ABSENT)
         if token and launch is None:
             # An expired (or revoked) token still names its platform: the "open it
             # again" page stays visible in that platform's frame.

@@ -36,6 +36,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core import signing
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,6 +99,13 @@ class AbsentLaunch:
 
 
 ABSENT = AbsentLaunch()
+
+
+class LtiRequest(HttpRequest):
+    """An HttpRequest after LtiLaunchMiddleware: `lti` is the launch, or the falsy
+    ABSENT stand-in (same attributes) when the request carries no valid token."""
+
+    lti: "LtiLaunch"
 
 
 @dataclass(frozen=True)

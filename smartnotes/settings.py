@@ -74,8 +74,13 @@ if IS_PRODUCTION:
             "SMARTNOTES_ENV=production refuses to start: " + "; ".join(_unsafe)
         )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-# Public origin of this tool (LTI redirect URIs, links in Canvas comments).
-SMARTNOTES_BASE_URL = env.str("SMARTNOTES_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Public origin of this tool (LTI redirect URIs, links in Canvas comments). Off
+# production it defaults to the port the dev server listens on (`PORT=8123 make run`;
+# smartnotes.devrun passes it on as SMARTNOTES_PORT), so every generated URL matches.
+_DEV_PORT = env.str("SMARTNOTES_PORT", default="") or env.str("PORT", default="8000")
+SMARTNOTES_BASE_URL = env.str(
+    "SMARTNOTES_BASE_URL", default=f"http://127.0.0.1:{_DEV_PORT}"
+).rstrip("/")
 # The /demo/ page lets anyone run the verifier; it exists only off production.
 SMARTNOTES_DEMO_ENABLED = env.bool("SMARTNOTES_DEMO_ENABLED", default=not IS_PRODUCTION)
 

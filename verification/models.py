@@ -116,6 +116,12 @@ class ClaimResult(models.Model):
     evidence_source = models.CharField(max_length=512, blank=True)
     detail = models.JSONField(default=dict)
 
+    # Set on rows read through verification.reports (the effective report): the
+    # verdict shown, the claim's number everywhere, and whether an instructor changed it.
+    effective: str
+    number: int
+    is_corrected: bool
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["run", "claim_index"], name="claim_result_unique_index")

@@ -7,8 +7,6 @@ from django.shortcuts import get_object_or_404
 
 from verification.models import ClaimResult, VerificationRun
 
-VERDICT_ORDER = ("contradicted", "partially_supported", "not_enough_evidence", "supported")
-
 
 @dataclass(frozen=True)
 class EssaySegment:
@@ -28,10 +26,6 @@ def run_get_demo(*, public_id: str, owned: list[str]) -> VerificationRun:
     )
 
 
-def claim_results_list_for_run(*, run: VerificationRun) -> list[ClaimResult]:
-    return list(run.claims.order_by("claim_index"))
-
-
 def essay_segments(*, text: str, claims: list[ClaimResult]) -> list[EssaySegment]:
     """The essay cut at claim offsets, so each claim can be highlighted in place."""
     segments: list[EssaySegment] = []
@@ -48,16 +42,18 @@ def essay_segments(*, text: str, claims: list[ClaimResult]) -> list[EssaySegment
     return segments
 
 
-def verdict_counts(*, claims: list[ClaimResult]) -> list[tuple[str, int]]:
-    counts = {label: 0 for label in VERDICT_ORDER}
-    for claim in claims:
-        counts[claim.label] = counts.get(claim.label, 0) + 1
-    return list(counts.items())
+def run_comment_preview(*, run: VerificationRun) -> str:
+    """The Canvas comment this run would get (the demo's "As a Canvas comment" tab)."""
+    from django.conf import settings
+    from django.urls import reverse
 
+    from verification.comment import comment_render
+    from verification.engine.report_text import REPORT_MARKER, report_marker_id
+    from verification.engine.types import Report
+    from verification.reports import report_effective
 
-def claims_by_importance(*, claims: list[ClaimResult]) -> list[ClaimResult]:
-    """Contradicted and conflicting first, then by rising confidence."""
-    return sorted(
-        claims,
-        key=lambda c: (not c.is_conflicting, VERDICT_ORDER.index(c.label), c.confidence),
+    marker = report_marker_id(Report.from_dict(run.report))
+    url = settings.SMARTNOTES_BASE_URL + reverse("verification:demo-run", args=[run.public_id])
+    return comment_render(
+        report_effective(run), report_url=url, marker_line=f"{REPORT_MARKER}{marker}]"
     )

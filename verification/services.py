@@ -11,6 +11,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from smartnotes.errors import (
+    ApplicationError,
+    attempts_exhausted_message,
+    unexpected_error_message,
+)
 from verification.models import ClaimResult, Corpus, Material, VerificationRun
 
 logger = structlog.get_logger(__name__)
@@ -18,15 +23,9 @@ logger = structlog.get_logger(__name__)
 # A live worker renews the lease with every progress write; a dead one lets it lapse.
 RUN_LEASE_S = 90
 STALE_PENDING_S = 120
-
-
-class ApplicationError(Exception):
-    """Something the user can fix; views show the message."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+# Claims of one run before it is failed: each is a delivery whose worker died mid-run
+# (an exception fails the run at once, through the task's on_failure hook).
+MAX_RUN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -265,11 +264,16 @@ def _run_text_read(run: VerificationRun) -> None:
 
 
 def run_claim(*, run_id: int) -> bool:
-    """Take the run: PENDING, or RUNNING with an expired lease (its worker died)."""
+    """Take the run: PENDING, or RUNNING with an expired lease (its worker died) and
+    attempts left; a run out of attempts is failed with the reason instead."""
     now = timezone.now()
     claimed = VerificationRun.objects.filter(
-        Q(status=VerificationRun.Status.PENDING)
-        | Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now),
+        Q(status=VerificationRun.Status.PENDING, attempts__lt=MAX_RUN_ATTEMPTS)
+        | Q(
+            status=VerificationRun.Status.RUNNING,
+            lease_expires_at__lt=now,
+            attempts__lt=MAX_RUN_ATTEMPTS,
+        ),
         pk=run_id,
     ).update(
         status=VerificationRun.Status.RUNNING,
@@ -279,6 +283,8 @@ def run_claim(*, run_id: int) -> bool:
         stage="starting",
         progress=0.0,
     )
+    if not claimed:
+        runs_fail_exhausted(run_ids=[run_id])
     return claimed == 1
 
 
@@ -344,12 +350,19 @@ def run_execute(*, run_id: int) -> bool:
             "or fewer materials.",
         )
         return True
+    except Exception as exc:
+        # Unexpected: give the run back with the reason, so the task's retry takes it
+        # at once; its last attempt fails it (the task's on_failure, run_fail_unexpected).
+        run_release(run_id=run_id, exc=exc)
+        raise
     report_url = f"{settings.SMARTNOTES_BASE_URL}/demo/runs/{run.public_id}/"
     with transaction.atomic():
         _claims_store(run=run, report=report)
         run.report = report.to_dict()
         run.report_text = render_text(report, report_url=report_url)
         run.model_version = report.model_version
+        run.error_code = ""  # an earlier attempt's error, now overcome
+        run.error_message = ""
         run.status = VerificationRun.Status.DONE
         run.stage = "done"
         run.progress = 1.0
@@ -398,15 +411,92 @@ def run_fail(*, run: VerificationRun, code: str, message: str) -> None:
     logger.warning("verification.run.failed", run_id=run.pk, error_code=code, error=message)
 
 
+def run_fail_unexpected(*, run_id: int, exc: BaseException) -> bool:
+    """The task boundary's failure path: a run an exception stopped is FAILED with the
+    reason in plain words, never left RUNNING. False when it had already finished."""
+    failed = VerificationRun.objects.filter(
+        pk=run_id,
+        status__in=(VerificationRun.Status.PENDING, VerificationRun.Status.RUNNING),
+    ).update(
+        status=VerificationRun.Status.FAILED,
+        error_code="internal_error",
+        error_message=unexpected_error_message(exc),
+        stage="failed",
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )
+    logger.error(
+        "verification.run.crashed", run_id=run_id, error=repr(exc)[:500], recorded=bool(failed)
+    )
+    return failed == 1
+
+
+def run_release(*, run_id: int, exc: BaseException) -> None:
+    """Give a RUNNING run back (PENDING, no lease) after an unexpected error, keeping
+    the reason; the next attempt takes it at once, MAX_RUN_ATTEMPTS in all."""
+    VerificationRun.objects.filter(pk=run_id, status=VerificationRun.Status.RUNNING).update(
+        status=VerificationRun.Status.PENDING,
+        error_code="internal_error",
+        error_message=unexpected_error_message(exc),
+        stage="retrying",
+        lease_expires_at=None,
+    )
+    logger.warning("verification.run.released", run_id=run_id, error=repr(exc)[:500])
+
+
+def run_attempts_left(*, run_id: int) -> int:
+    """Attempts a run given back after an unexpected error has left (0: fail it)."""
+    run = VerificationRun.objects.filter(
+        pk=run_id, status=VerificationRun.Status.PENDING
+    ).values_list("attempts", flat=True)
+    attempts = run.first()
+    return 0 if attempts is None else max(0, MAX_RUN_ATTEMPTS - attempts)
+
+
+def runs_fail_exhausted(*, run_ids: list[int] | None = None) -> list[int]:
+    """Fail runs with no attempts left: RUNNING with a lapsed lease (their worker died
+    each time) or PENDING after unexpected errors; the ids failed."""
+    now = timezone.now()
+    query = VerificationRun.objects.filter(
+        Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now)
+        | Q(status=VerificationRun.Status.PENDING),
+        attempts__gte=MAX_RUN_ATTEMPTS,
+    )
+    if run_ids is not None:
+        query = query.filter(pk__in=run_ids)
+    failed: list[int] = []
+    for run in list(query.only("id", "status", "error_message")[:500]):
+        message = attempts_exhausted_message(MAX_RUN_ATTEMPTS)
+        if run.error_message:
+            message = f"{message} The last attempt stopped on: {run.error_message}"
+        VerificationRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=VerificationRun.Status.FAILED,
+            error_code="attempts_exhausted",
+            error_message=message,
+            stage="failed",
+            finished_at=now,
+            lease_expires_at=None,
+        )
+        failed.append(run.pk)
+        logger.warning("verification.run.exhausted", run_id=run.pk, attempts=MAX_RUN_ATTEMPTS)
+    return failed
+
+
 def runs_requeue_stale() -> int:
     """Re-send runs whose message was lost or whose worker died (lease expired)."""
+    runs_fail_exhausted()
     now = timezone.now()
     stale = VerificationRun.objects.filter(
         Q(
             status=VerificationRun.Status.PENDING,
             created_at__lt=now - timedelta(seconds=STALE_PENDING_S),
+            attempts__lt=MAX_RUN_ATTEMPTS,
         )
-        | Q(status=VerificationRun.Status.RUNNING, lease_expires_at__lt=now)
+        | Q(
+            status=VerificationRun.Status.RUNNING,
+            lease_expires_at__lt=now,
+            attempts__lt=MAX_RUN_ATTEMPTS,
+        )
     ).values_list("id", "source")[:500]
     ids = list(stale)
     for run_id, source in ids:

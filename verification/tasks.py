@@ -1,7 +1,25 @@
-"""Celery tasks: ids in, one service call, retries owned here (STYLE.md §4)."""
+"""Celery tasks: ids in, one service call, retries owned here (STYLE.md §4).
+
+Failures are recorded at the task boundary (HackSoft's `on_failure` pattern): an
+exception that is not retried, or one that outlived its retries, fails the run
+with the reason, so no run is left `running` by an error nobody expected.
+"""
+
+from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+
+# Wait before trying a run again after an unexpected error (MAX_RUN_ATTEMPTS in all).
+UNEXPECTED_RETRY_S = 5
+
+
+def _run_failed(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+    from verification.services import run_fail_unexpected
+
+    run_id = args[0] if args else kwargs.get("run_id")
+    if run_id is not None:
+        run_fail_unexpected(run_id=run_id, exc=exc)
 
 
 @shared_task(
@@ -12,11 +30,21 @@ from django.db import InterfaceError, OperationalError
     retry_backoff_max=300,
     retry_jitter=True,
     max_retries=8,
+    on_failure=_run_failed,
 )
-def run_execute(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
+def run_execute(self: Any, run_id: int) -> None:
     from verification import services
 
-    if services.run_execute(run_id=run_id):
+    try:
+        done = services.run_execute(run_id=run_id)
+    except (OperationalError, InterfaceError):
+        raise  # autoretry_for, with backoff
+    except Exception as exc:
+        # Unexpected: the run was given back; try again while it has attempts left.
+        if services.run_attempts_left(run_id=run_id):
+            raise self.retry(exc=exc, countdown=UNEXPECTED_RETRY_S) from exc
+        raise
+    if done:
         return
     # Another worker holds a live lease: look again once it could have lapsed,
     # so a run whose worker was killed is finished without waiting for the sweeper.

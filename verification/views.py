@@ -4,11 +4,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from smartnotes.errors import ApplicationError
 from verification import demo, selectors, services
 from verification.engine.limits import mb
 from verification.forms import DemoForm
 from verification.limits import limits_describe
 from verification.models import VerificationRun
+from verification.reports import report_effective
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -78,7 +80,7 @@ def demo_form(request: HttpRequest) -> HttpResponse:
             run = services.run_create(
                 corpus=corpus, essay=_essay(form), source=VerificationRun.Source.DEMO
             )
-        except services.ApplicationError as exc:
+        except ApplicationError as exc:
             error = exc.message
         else:
             response = redirect("verification:demo-run", public_id=run.public_id)
@@ -91,13 +93,12 @@ def demo_form(request: HttpRequest) -> HttpResponse:
 def demo_run(request: HttpRequest, public_id: str) -> HttpResponse:
     _demo_enabled()
     run = selectors.run_get_demo(public_id=public_id, owned=demo.owned_runs(request))
-    claims = selectors.claim_results_list_for_run(run=run)
+    finished = run.status == run.Status.DONE and bool(run.report)
     context = {
         "run": run,
-        "claims": selectors.claims_by_importance(claims=claims),
-        "segments": selectors.essay_segments(text=run.submission_text, claims=claims),
-        "counts": selectors.verdict_counts(claims=claims),
-        "report": run.report or {},
+        # The same report, template and comment the Canvas pages and comment use.
+        "report": report_effective(run) if finished else None,
+        "comment": selectors.run_comment_preview(run=run) if finished else "",
         "materials": run.corpus.materials.order_by("id"),
     }
     return render(request, "verification/demo_run.html", context)

@@ -1,7 +1,6 @@
 """Shared read helpers: which jobs count, the effective (overridden) verdict, and
 per-label counts computed by the database."""
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
@@ -10,31 +9,17 @@ from django.db.models.lookups import Exact
 
 from canvas_pipeline.models import CanvasCourse, SubmissionJob
 from verification.models import ClaimResult, VerificationRun
+from verification.presentation import LABEL_COLOURS, LABEL_NAMES, LABELS
+from verification.reports import VerdictCount, effective_label
 
+__all__ = ["LABELS", "LABEL_COLOURS", "LABEL_NAMES", "VerdictCount", "effective_label"]
 State = SubmissionJob.State
-LABELS = ("supported", "partially_supported", "contradicted", "not_enough_evidence")
-LABEL_NAMES = {
-    "supported": "Supported",
-    "partially_supported": "Partially supported",
-    "contradicted": "Contradicted",
-    "not_enough_evidence": "Not enough evidence",
-}
-LABEL_COLOURS = {
-    "supported": "#17663a",
-    "partially_supported": "#a36700",
-    "contradicted": "#a11a1a",
-    "not_enough_evidence": "#3d4757",
-}
-# Reports a student may see: held reports stay hidden until the instructor approves.
-LEARNER_STATES = (State.DONE, State.POSTING)
+# Reports a student may see: held reports stay hidden until the instructor approves
+# (who may open which report is decided in analytics.selectors.access).
+LEARNER_STATES = (State.DONE,)
 # Verified reports, for instructors (held ones included).
 STAFF_STATES = (State.DONE, State.POSTING, State.HELD)
 PEER_MINIMUM = 5
-
-
-def effective_label(prefix: str = "") -> Coalesce:
-    """The verdict the dashboards use: the instructor's override, else the model's."""
-    return Coalesce(F(f"{prefix}override__label"), F(f"{prefix}label"))
 
 
 def claim_counts(prefix: str = "run__claims__") -> dict[str, Any]:
@@ -54,6 +39,7 @@ def jobs_verified(
     canvas_user_id: str | None = None,
     assignment_id: int | None = None,
     latest_only: bool = True,
+    scope: Any = None,
 ) -> QuerySet[SubmissionJob]:
     """Jobs of a course with a finished run, optionally one student's or one assignment's.
 
@@ -68,6 +54,10 @@ def jobs_verified(
     if assignment_id is not None:
         filters &= Q(assignment_id=assignment_id)
     jobs = SubmissionJob.objects.filter(filters)
+    if scope is not None:  # a CourseScope: only reports its person may open
+        from analytics.selectors.access import reports_visible_to
+
+        jobs = jobs.filter(pk__in=reports_visible_to(scope).values("pk"))
     if latest_only:
         newer = SubmissionJob.objects.filter(
             course=course,
@@ -91,13 +81,6 @@ def claims_for_jobs(jobs: QuerySet[SubmissionJob]) -> QuerySet[ClaimResult]:
 
 def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-@dataclass(frozen=True)
-class VerdictCount:
-    label: str
-    name: str
-    count: int
 
 
 def verdict_counts(row: dict[str, Any]) -> list[VerdictCount]:

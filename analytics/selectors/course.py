@@ -294,12 +294,16 @@ def job_get_for_course(course: CanvasCourse | None, public_id: Any) -> Submissio
     return job
 
 
-def student_jobs_for_course(
-    course: CanvasCourse | None, canvas_user_id: str
-) -> list[SubmissionJob]:
-    """All verified submissions of one student of this course, newest first."""
+def student_jobs_for_course(scope: Any, canvas_user_id: str) -> list[SubmissionJob]:
+    """All verified submissions of one student of the scope's course, newest first."""
     jobs = list(
-        jobs_verified(course, states=STAFF_STATES, canvas_user_id=canvas_user_id, latest_only=False)
+        jobs_verified(
+            scope.course,
+            states=STAFF_STATES,
+            canvas_user_id=canvas_user_id,
+            latest_only=False,
+            scope=scope,
+        )
         .select_related("assignment")
         .annotate(**claim_counts())
         .order_by("-received_at")

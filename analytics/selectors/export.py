@@ -7,10 +7,15 @@ from analytics.selectors.common import LABELS, STAFF_STATES, effective_label, jo
 from analytics.selectors.course import student_names_for_context, student_rows
 from canvas_pipeline.models import CanvasCourse
 from lti_tool.models import LtiContext
+from verification.presentation import claim_number
 
 
 def export_claim_rows(
-    course: CanvasCourse | None, context: LtiContext, *, assignment_id: int | None = None
+    course: CanvasCourse | None,
+    context: LtiContext,
+    *,
+    assignment_id: int | None = None,
+    scope: Any = None,
 ) -> Iterator[list[Any]]:
     names = student_names_for_context(context)
     yield [
@@ -19,7 +24,7 @@ def export_claim_rows(
         "canvas_user_id",
         "attempt",
         "submission_id",
-        "claim_index",
+        "claim_number",  # as in the comment and on every page
         "claim",
         "verdict",
         "model_verdict",
@@ -29,7 +34,7 @@ def export_claim_rows(
         "evidence_quote",
         "evidence_source",
     ]
-    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id)
+    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id, scope=scope)
     rows = (
         jobs.filter(run__claims__isnull=False)
         .annotate(effective=effective_label("run__claims__"))
@@ -59,7 +64,7 @@ def export_claim_rows(
             uid,
             attempt,
             sub,
-            idx,
+            claim_number(idx),
             text,
             eff,
             model,
@@ -72,9 +77,13 @@ def export_claim_rows(
 
 
 def export_student_rows(
-    course: CanvasCourse | None, context: LtiContext, *, assignment_id: int | None = None
+    course: CanvasCourse | None,
+    context: LtiContext,
+    *,
+    assignment_id: int | None = None,
+    scope: Any = None,
 ) -> Iterator[list[Any]]:
-    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id)
+    jobs = jobs_verified(course, states=STAFF_STATES, assignment_id=assignment_id, scope=scope)
     overview_rows = student_rows(jobs, context)
     yield ["student", "canvas_user_id", "submissions", "claims", *LABELS, "accuracy"]
     for r in overview_rows:

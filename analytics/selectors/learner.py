@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Min, QuerySet
-from django.http import Http404
 
 from analytics.access import CourseScope
 from analytics.categories import category_counts, reason_codes
@@ -34,6 +33,7 @@ def _mine(scope: CourseScope, *, latest_only: bool) -> QuerySet[SubmissionJob]:
         states=LEARNER_STATES,
         canvas_user_id=scope.canvas_user_id,
         latest_only=latest_only,
+        scope=scope,
     )
 
 
@@ -49,15 +49,9 @@ def feedback_list_for_learner(scope: CourseScope) -> list[SubmissionJob]:
 
 
 def feedback_get_for_learner(scope: CourseScope, public_id: Any) -> SubmissionJob:
-    job = (
-        _mine(scope, latest_only=False)
-        .select_related("assignment", "run")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if job is None:
-        raise Http404("No such report")
-    return job
+    from analytics.selectors.access import report_get_for_viewer
+
+    return report_get_for_viewer(scope, public_id)
 
 
 @dataclass

@@ -10,17 +10,11 @@ from django.utils import dateformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from analytics.selectors.common import LABEL_NAMES
 from lti_tool.sessions import TOKEN_PARAM
+from verification.presentation import LABEL_ICONS as ICONS
+from verification.presentation import LABEL_NAMES
 
 register = template.Library()
-
-ICONS = {
-    "supported": "✓",
-    "partially_supported": "◐",
-    "contradicted": "✗",
-    "not_enough_evidence": "?",
-}
 
 
 @register.filter

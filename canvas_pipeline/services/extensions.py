@@ -7,6 +7,8 @@ how its result is published differ. Register from an AppConfig.ready():
   mine", so the Canvas REST fetch runs. Raise CanvasError subclasses like that fetch.
 - ``publisher_register(fn)``: ``fn(job) -> bool`` runs in the posting step before the
   comment; True means it finished the job (set DONE), False lets the comment step run.
+- ``correction_publisher_register(fn)``: ``fn(job)`` after an instructor's override of a
+  published job, to publish the corrected result again (e.g. re-send an Asset Report).
 - ``failure_listener_register(fn)``: ``fn(job_id=, code=, message=)`` after a job is
   marked FAILED (e.g. to report the failure to the platform); it must not raise.
 """
@@ -25,6 +27,8 @@ _text_sources: list[TextSource] = []
 _publishers: list[Publisher] = []
 FailureListener = Callable[..., None]
 _failure_listeners: list[FailureListener] = []
+CorrectionPublisher = Callable[["SubmissionJob"], None]
+_correction_publishers: list[CorrectionPublisher] = []
 
 
 def text_source_register(source: TextSource) -> TextSource:
@@ -60,3 +64,14 @@ def failure_listener_register(listener: FailureListener) -> FailureListener:
 def failure_notify(*, job_id: int, code: str, message: str) -> None:
     for listener in _failure_listeners:
         listener(job_id=job_id, code=code, message=message)
+
+
+def correction_publisher_register(publisher: CorrectionPublisher) -> CorrectionPublisher:
+    if publisher not in _correction_publishers:
+        _correction_publishers.append(publisher)
+    return publisher
+
+
+def corrections_publish_with_extensions(job: SubmissionJob) -> None:
+    for publisher in _correction_publishers:
+        publisher(job)

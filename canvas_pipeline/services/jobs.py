@@ -15,19 +15,27 @@ from typing import Any
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from canvas_pipeline.canvas import CanvasError, CanvasPermanentError, CanvasTransientError
 from canvas_pipeline.models import SubmissionJob
 from canvas_pipeline.services.access import with_client
-from canvas_pipeline.services.extensions import attempt_text_from_extensions, failure_notify
+from canvas_pipeline.services.extensions import attempt_text_from_extensions
+from canvas_pipeline.services.state import (
+    JOB_LEASE_S,
+    MAX_JOB_ATTEMPTS,
+    job_claim,
+    job_fail,
+    job_state_set,
+    jobs_fail_exhausted,
+)
+from smartnotes.errors import ApplicationError
 from verification.models import VerificationRun
 
 logger = structlog.get_logger(__name__)
 
-JOB_LEASE_S = 120
 # A RECEIVED job whose message never arrived is re-sent after this long.
 STALE_RECEIVED_S = 60
 ATTACHMENT_EXTENSIONS = (
@@ -50,7 +58,12 @@ def job_enqueue(job_id: int, *, step: str) -> None:
     the row is already saved and jobs_requeue_stale sends it again."""
     from canvas_pipeline import tasks
 
-    task = {"process": tasks.job_process, "verify": tasks.job_verify, "post": tasks.job_post}[step]
+    task = {
+        "process": tasks.job_process,
+        "verify": tasks.job_verify,
+        "post": tasks.job_post,
+        "correct": tasks.job_correct,
+    }[step]
 
     def send() -> None:
         global _broker_down_until
@@ -81,42 +94,6 @@ def job_lti_ids_set(job_id: int, lti_ids: dict[str, str]) -> bool:
     return True
 
 
-def _set_state(
-    job_id: int, state: str, *, from_states: tuple[str, ...] | None = None, **fields: Any
-) -> bool:
-    now = timezone.now()
-    query = SubmissionJob.objects.filter(pk=job_id)
-    if from_states is not None:
-        query = query.filter(state__in=from_states)
-    return query.update(state=state, state_changed_at=now, **fields) == 1
-
-
-def job_fail(*, job_id: int, code: str, message: str) -> None:
-    _set_state(
-        job_id,
-        State.FAILED,
-        error_code=code[:64],
-        error_message=message,
-        finished_at=timezone.now(),
-        lease_expires_at=None,
-    )
-    logger.warning("canvas.job.failed", job_id=job_id, error_code=code, error=message)
-    failure_notify(job_id=job_id, code=code, message=message)
-
-
-def _claim(job_id: int, *, from_state: str, to_state: str, **fields: Any) -> datetime | None:
-    """Take the job: in `from_state`, or in `to_state` with a lapsed lease (a dead worker).
-
-    Returns the lease's expiry, which doubles as a fencing token: the holder's
-    final update matches it, so a holder whose lease was taken over writes nothing."""
-    now = timezone.now()
-    lease = now + timedelta(seconds=JOB_LEASE_S)
-    taken = SubmissionJob.objects.filter(
-        Q(state=from_state) | Q(state=to_state, lease_expires_at__lt=now), pk=job_id
-    ).update(state=to_state, state_changed_at=now, lease_expires_at=lease, **fields)
-    return lease if taken == 1 else None
-
-
 class LeaseLost(Exception):
     """Another delivery took the job while this one was fetching."""
 
@@ -140,20 +117,33 @@ class JobLease:
 
 def job_process(*, job_id: int) -> bool:
     """Fetch the attempt from Canvas, extract its text and create the verification run."""
-    from celery.exceptions import SoftTimeLimitExceeded
-    from django.db.models import F
-
-    from verification.services import ApplicationError
-
-    lease = _claim(
+    lease = job_claim(
         job_id,
         from_state=State.RECEIVED,
         to_state=State.FETCHING,
+        max_attempts=MAX_JOB_ATTEMPTS,
         fetch_started_at=timezone.now(),
         attempts=F("attempts") + 1,
     )
     if lease is None:
+        jobs_fail_exhausted(job_ids=[job_id])
         return False
+    try:
+        return _fetch(job_id, lease)
+    except Exception as exc:
+        # Give the claim back: the task's retry takes it at once. An unexpected error
+        # uses up one of MAX_JOB_ATTEMPTS; a throttled or unavailable Canvas does not
+        # (its retries are capped by the task's MAX_CANVAS_RETRIES).
+        refund = {"attempts": F("attempts") - 1} if isinstance(exc, CanvasTransientError) else {}
+        job_state_set(
+            job_id, State.RECEIVED, from_states=(State.FETCHING,), lease_expires_at=None, **refund
+        )
+        raise
+
+
+def _fetch(job_id: int, lease: datetime) -> bool:
+    from celery.exceptions import SoftTimeLimitExceeded
+
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
     holder = JobLease(job_id, lease)
     try:
@@ -174,7 +164,6 @@ def job_process(*, job_id: int) -> bool:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)
         return True
     except CanvasTransientError:
-        _set_state(job_id, State.RECEIVED, from_states=(State.FETCHING,), lease_expires_at=None)
         raise
     except CanvasError as exc:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)
@@ -311,7 +300,7 @@ def job_verify(*, job_id: int) -> str:
     job = SubmissionJob.objects.filter(pk=job_id).only("state", "run_id").first()
     if job is None or job.run_id is None or job.state not in (State.QUEUED, State.VERIFYING):
         return "skip"
-    _set_state(
+    job_state_set(
         job_id,
         State.VERIFYING,
         from_states=(State.QUEUED,),
@@ -325,7 +314,7 @@ def job_verify(*, job_id: int) -> str:
     if run.status != VerificationRun.Status.DONE:
         return "busy"
     with transaction.atomic():
-        if _set_state(
+        if job_state_set(
             job_id, State.POSTING, from_states=(State.VERIFYING,), posting_started_at=timezone.now()
         ):
             job_enqueue(job_id, step="post")

@@ -26,6 +26,11 @@ from canvas_pipeline.models import (
 from canvas_pipeline.services.access import with_client
 from canvas_pipeline.services.intake import CHECKED_TYPES, job_get_or_create
 from canvas_pipeline.services.jobs import STALE_RECEIVED_S, job_enqueue, job_lti_ids_set
+from canvas_pipeline.services.state import (
+    MAX_JOB_ATTEMPTS,
+    jobs_fail_exhausted,
+    jobs_fail_stuck_posting,
+)
 from lti_tool.models import LtiUser
 from verification.models import VerificationRun
 
@@ -34,19 +39,27 @@ State = SubmissionJob.State
 
 
 def jobs_requeue_stale(*, received_older_than_s: float = STALE_RECEIVED_S) -> int:
-    """Re-send every job whose message was lost or whose worker died."""
+    """Re-send every job whose message was lost or whose worker died, up to the attempt
+    caps: a job or run out of attempts is FAILED with the reason instead."""
+    from verification.services import MAX_RUN_ATTEMPTS, runs_fail_exhausted
+
+    jobs_fail_exhausted()
+    jobs_fail_stuck_posting()
+    # A run failed here moves its job to FAILED when the verify step below sees it.
+    runs_fail_exhausted()
     now = timezone.now()
     old = now - timedelta(seconds=received_older_than_s)
     sent = 0
     steps = {
         "process": Q(state=State.RECEIVED, state_changed_at__lte=old)
-        | Q(state=State.FETCHING, lease_expires_at__lt=now),
+        | Q(state=State.FETCHING, lease_expires_at__lt=now, attempts__lt=MAX_JOB_ATTEMPTS),
         # A verification whose message was lost, or whose worker died (run lease lapsed).
         "verify": Q(state=State.QUEUED, state_changed_at__lte=old)
         | Q(
             state=State.VERIFYING,
             run__status=VerificationRun.Status.RUNNING,
             run__lease_expires_at__lt=now,
+            run__attempts__lt=MAX_RUN_ATTEMPTS,
         )
         | Q(state=State.VERIFYING, state_changed_at__lte=old)
         & ~Q(run__status=VerificationRun.Status.RUNNING),

@@ -21,7 +21,7 @@ from canvas_pipeline import crypto
 from canvas_pipeline.canvas import CanvasError, oauth_token_request
 from canvas_pipeline.models import CanvasCourse, CanvasInstallation, CanvasToken
 from canvas_pipeline.services.access import token_store
-from verification.services import ApplicationError
+from smartnotes.errors import ApplicationError
 
 _SALT = "canvas_pipeline.oauth"
 STATE_MAX_AGE_S = 900

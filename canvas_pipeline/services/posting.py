@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import structlog
 from django.conf import settings
@@ -22,9 +22,12 @@ from canvas_pipeline.canvas import CanvasError, CanvasTransientError
 from canvas_pipeline.models import CommentPosting, SubmissionJob
 from canvas_pipeline.services.access import with_client
 from canvas_pipeline.services.extensions import publish_with_extensions
-from canvas_pipeline.services.jobs import _set_state, job_enqueue, job_fail
+from canvas_pipeline.services.jobs import job_enqueue
+from canvas_pipeline.services.state import job_fail, job_state_set
+from smartnotes.errors import ApplicationError
+from verification.comment import comment_render
 from verification.models import VerificationRun
-from verification.services import ApplicationError
+from verification.reports import report_effective
 
 logger = structlog.get_logger(__name__)
 
@@ -33,32 +36,35 @@ State = SubmissionJob.State
 
 
 def report_url_for(job: SubmissionJob) -> str:
+    """The comment's "Full report" link: a Canvas launch of this tool (decision 0010).
+
+    Canvas's external_tools/retrieve launches the tool whose URL matches `url` in the
+    course, as the person who clicked: the report opens for whoever Canvas says they
+    are, with no Smart Notes session and no token in the link."""
     from django.urls import reverse
 
-    path = reverse("canvas_pipeline:report", args=[job.public_id])
-    return f"{settings.SMARTNOTES_BASE_URL}{path}"
+    target = settings.SMARTNOTES_BASE_URL + reverse("canvas_pipeline:report", args=[job.public_id])
+    canvas = job.course.installation.api_url.rstrip("/")
+    query = urlencode({"url": target})
+    return f"{canvas}/courses/{job.course.canvas_course_id}/external_tools/retrieve?{query}"
 
 
-def comment_text(job: SubmissionJob) -> tuple[str, str]:
-    """(comment, marker id) for the job's finished run, honouring min confidence."""
-    from verification.engine.report_text import render_text, report_marker_id
+def comment_text(job: SubmissionJob) -> tuple[str, str, dict[str, str]]:
+    """(comment, marker id, verdicts told) for the job's finished run: the effective
+    report (instructor overrides applied), honouring the course's minimum confidence."""
+    from verification.engine.report_text import REPORT_MARKER, report_marker_id
     from verification.engine.types import Report
 
-    run = VerificationRun.objects.only("report").get(pk=job.run_id)
-    report = Report.from_dict(run.report)
-    threshold = job.course.min_confidence
-    notes = list(report.notes) + [str(n) for n in job.notes]
-    if threshold > 0:
-        kept = tuple(r for r in report.claims if r.confidence >= threshold)
-        left_out = len(report.claims) - len(kept)
-        if left_out:
-            notes.append(
-                f"{left_out} claim{'s' if left_out != 1 else ''} below this course's minimum "
-                f"confidence ({threshold:.0%}) are only in the full report."
-            )
-        report = dataclasses.replace(report, claims=kept)
-    report = dataclasses.replace(report, notes=tuple(notes))
-    return render_text(report, report_url=report_url_for(job)), report_marker_id(report)
+    run = VerificationRun.objects.get(pk=job.run_id)
+    marker = report_marker_id(Report.from_dict(run.report))
+    report = report_effective(run, extra_notes=[str(n) for n in job.notes or []])
+    text = comment_render(
+        report,
+        report_url=report_url_for(job),
+        marker_line=f"{REPORT_MARKER}{marker}]",
+        min_confidence=job.course.min_confidence,
+    )
+    return text, marker, report.verdicts
 
 
 def job_post(*, job_id: int) -> bool:
@@ -70,13 +76,15 @@ def job_post(*, job_id: int) -> bool:
         return True
     approved = CommentPosting.objects.filter(job_id=job_id).exists()
     if (job.course.hold_for_review or not job.course.auto_post) and not approved:
-        _set_state(job_id, State.HELD, from_states=(State.POSTING,), lease_expires_at=None)
+        job_state_set(job_id, State.HELD, from_states=(State.POSTING,), lease_expires_at=None)
         logger.info("canvas.job.held", job_id=job_id)
         return True
     return comment_post(job_id=job_id)
 
 
-def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting | None:
+def _claim_posting(
+    job: SubmissionJob, text: str, marker: str, verdicts: dict[str, str]
+) -> CommentPosting | None:
     now = timezone.now()
     expires = now + timedelta(seconds=POSTING_CLAIM_S)
     posting = CommentPosting.objects.filter(job_id=job.pk).first()
@@ -91,6 +99,7 @@ def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting
                     claim_expires_at=expires,
                     text=text,
                     marker=marker,
+                    verdicts=verdicts,
                 )
         except IntegrityError:
             return None  # claimed a moment ago by another worker
@@ -98,7 +107,7 @@ def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting
         return posting
     taken = CommentPosting.objects.filter(
         pk=posting.pk, state=CommentPosting.State.CLAIMED, claim_expires_at__lt=now
-    ).update(claim_expires_at=expires, text=text, marker=marker)
+    ).update(claim_expires_at=expires, text=text, marker=marker, verdicts=verdicts)
     if not taken:
         return None
     posting.refresh_from_db()
@@ -108,8 +117,8 @@ def _claim_posting(job: SubmissionJob, text: str, marker: str) -> CommentPosting
 def comment_post(*, job_id: int) -> bool:
     """Claim, check Canvas for an earlier copy, PUT, record. False when another worker has it."""
     job = SubmissionJob.objects.select_related("course__installation", "assignment").get(pk=job_id)
-    text, marker = comment_text(job)
-    posting = _claim_posting(job, text, marker)
+    text, marker, verdicts = comment_text(job)
+    posting = _claim_posting(job, text, marker, verdicts)
     if posting is None:
         return False
     if posting.state != CommentPosting.State.POSTED:
@@ -124,13 +133,18 @@ def comment_post(*, job_id: int) -> bool:
             CommentPosting.objects.filter(pk=posting.pk).update(claim_expires_at=timezone.now())
             job_fail(job_id=job_id, code=exc.code, message=exc.message)
             return True
+        except Exception:
+            # Unexpected: give the claim back for the task's retry (which adopts a
+            # comment that did land, by its marker).
+            CommentPosting.objects.filter(pk=posting.pk).update(claim_expires_at=timezone.now())
+            raise
         CommentPosting.objects.filter(pk=posting.pk).update(
             state=CommentPosting.State.POSTED,
             canvas_comment_id=comment_id,
             found_existing=found,
             posted_at=timezone.now(),
         )
-    _set_state(
+    job_state_set(
         job_id,
         State.DONE,
         from_states=(State.POSTING,),
@@ -140,6 +154,9 @@ def comment_post(*, job_id: int) -> bool:
         error_message="",
     )
     logger.info("canvas.comment.posted", job_id=job_id, submission_id=job.canvas_submission_id)
+    # An override saved while the comment was on its way: the correction step tells it.
+    if comment_text(job)[2] != CommentPosting.objects.get(pk=posting.pk).verdicts:
+        job_enqueue(job_id, step="correct")
     return True
 
 
@@ -171,7 +188,7 @@ def job_approve(*, job_id: int, user) -> SubmissionJob:  # type: ignore[no-untyp
     job = SubmissionJob.objects.select_related("course").get(pk=job_id)
     if job.state != State.HELD:
         raise ApplicationError("Only comments held for review can be approved.", code="not_held")
-    text, marker = comment_text(job)
+    text, marker, verdicts = comment_text(job)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -183,11 +200,12 @@ def job_approve(*, job_id: int, user) -> SubmissionJob:  # type: ignore[no-untyp
                     claim_expires_at=timezone.now(),  # free for the posting task to take
                     text=text,
                     marker=marker,
+                    verdicts=verdicts,
                     approved_by=user,
                 )
         except IntegrityError:
             CommentPosting.objects.filter(job=job).update(approved_by=user)
-        if _set_state(
+        if job_state_set(
             job_id, State.POSTING, from_states=(State.HELD,), posting_started_at=timezone.now()
         ):
             job_enqueue(job_id, step="post")
@@ -201,13 +219,25 @@ def job_retry(*, job_id: int) -> SubmissionJob:
     job = SubmissionJob.objects.select_related("run").get(pk=job_id)
     if job.state != State.FAILED:
         raise ApplicationError("Only failed jobs can be retried.", code="not_failed")
-    reset = {"error_code": "", "error_message": "", "finished_at": None, "lease_expires_at": None}
+    reset = {
+        "error_code": "",
+        "error_message": "",
+        "finished_at": None,
+        "lease_expires_at": None,
+        "attempts": 0,  # an instructor's retry starts a fresh set of attempts
+    }
     with transaction.atomic():
         if job.run is not None and job.run.status == VerificationRun.Status.DONE:
-            _set_state(job_id, State.POSTING, from_states=(State.FAILED,), **reset)
+            job_state_set(
+                job_id,
+                State.POSTING,
+                from_states=(State.FAILED,),
+                posting_started_at=timezone.now(),
+                **reset,
+            )
             job_enqueue(job_id, step="post")
         else:
-            _set_state(job_id, State.RECEIVED, from_states=(State.FAILED,), run=None, **reset)
+            job_state_set(job_id, State.RECEIVED, from_states=(State.FAILED,), run=None, **reset)
             job_enqueue(job_id, step="process")
     logger.info("canvas.job.retried", job_id=job_id)
     job.refresh_from_db()

@@ -11,7 +11,8 @@ from canvas_pipeline import crypto
 from canvas_pipeline.ids import canvas_id_local
 from canvas_pipeline.models import CanvasCourse, CanvasInstallation
 from lti_tool.models import Platform
-from verification.services import ApplicationError, UploadedMaterial, corpus_create, material_add
+from smartnotes.errors import ApplicationError
+from verification.services import UploadedMaterial, corpus_create, material_add
 
 
 def platform_get(name: str) -> Platform:

@@ -1,4 +1,4 @@
-"""Dashboard fixtures: a seeded course (analytics.seed) and launch tokens for its people."""
+"""Dashboard fixtures: a seeded course (bench.seed) and launch tokens for its people."""
 
 from collections.abc import Callable
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from analytics.seed import SeedResult, course_seed
+from bench.seed import SeedResult, course_seed
 from lti_tool.claims import MessageType, Role
 from lti_tool.models import Launch, LtiContext, LtiUser
 from lti_tool.sessions import TOKEN_HEADER, session_token_issue

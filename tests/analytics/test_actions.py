@@ -55,8 +55,8 @@ def test_override_wrong_changes_students_feedback_and_analytics(course_a, as_use
     assert override.created_by == course_a.instructor
     assert override.created_at is not None
     page = student.get(f"/course/my-feedback/{job.public_id}/").content.decode()
-    assert f'<article class="card claim v-{new_label}" id="claim-{claim.claim_index}">' in page
-    assert "Checked by your instructor" in page
+    assert f'<article class="card claim v-{new_label}" id="claim-{claim.claim_index}"' in page
+    assert "Corrected by your instructor" in page
     after = student.get("/course/my-analytics/").context["data"]
     delta = {c.label: c.count for c in after.counts}
     for c in before.counts:
@@ -130,6 +130,9 @@ def test_approved_report_becomes_visible_to_the_student(course_a, as_user):
     as_user(course_a, course_a.instructor, "instructor").post(
         f"/course/review/{held.public_id}/approve/"
     )
+    # Approved, its comment on the way: released once the posting step finishes.
+    assert student.get(f"/course/my-feedback/{held.public_id}/").status_code == 404
+    SubmissionJob.objects.filter(pk=held.pk).update(state="done")  # what job_post does
     assert student.get(f"/course/my-feedback/{held.public_id}/").status_code == 200
 
 
@@ -182,6 +185,7 @@ def test_claim_csv_uses_overrides_and_neutralises_formulas(course_a, as_user):
     assert {r["assignment"] for r in rows} == {job.assignment.name}
     row = next(r for r in rows if r["claim"].startswith("'=HYPERLINK"))
     assert (row["verdict"], row["model_verdict"], row["overridden"]) == (other, claim.label, "yes")
+    assert row["claim_number"] == str(claim.claim_index + 1)  # the comment's and pages' number
 
 
 def test_student_csv_has_one_row_per_student(course_a, as_user):

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from analytics.seed import course_seed
+from bench.seed import course_seed
 from canvas_pipeline.models import SubmissionJob
 from verification.models import ClaimResult
 

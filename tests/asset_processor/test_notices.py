@@ -173,7 +173,7 @@ def test_a_course_without_materials_gets_a_failed_report_and_retries_later(
 
 
 def test_a_failed_verification_is_a_failed_report(client, processor, notices, canvas):
-    from canvas_pipeline.services.jobs import job_fail
+    from canvas_pipeline.services.state import job_fail
 
     job = _accepted(client, notices, [notices.text_entry()])
     job_fail(job_id=job.pk, code="verify_model_error", message="the model could not load")

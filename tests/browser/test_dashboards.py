@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from analytics.models import ClaimOverride
-from analytics.seed import course_seed
+from bench.seed import course_seed
 from lti_tool.models import Platform as PlatformRow
 from tests.browser.conftest import ARTIFACTS
 
@@ -158,3 +158,25 @@ def test_keyboard_reaches_and_sorts_the_student_table(page: Any, lms: Any, seede
         )
     ]
     assert values == sorted(values)
+
+
+def test_a_long_report_can_be_filtered_by_verdict_on_a_phone(
+    page: Any, lms: Any, seeded: Any
+) -> None:
+    page.set_viewport_size({"width": 375, "height": 800})
+    frame = _open(page, lms, "learner")
+    claims = frame.locator("article.claim")
+    total = claims.count()
+    filters = frame.locator(".verdict-filter [data-filter]:not([data-filter=''])")
+    label = filters.first.get_attribute("data-filter")
+
+    filters.first.click()
+
+    shown = frame.locator("article.claim:visible")
+    assert shown.count() == frame.locator(f"article.claim.v-{label}").count() > 0
+    assert all(
+        f"v-{label}" in (shown.nth(i).get_attribute("class") or "") for i in range(shown.count())
+    )
+    assert filters.first.get_attribute("aria-pressed") == "true"
+    frame.locator(".verdict-filter [data-filter='']").click()
+    assert frame.locator("article.claim:visible").count() == total

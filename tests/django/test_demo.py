@@ -106,3 +106,22 @@ def test_demo_is_off_in_production(client, settings):
     settings.SMARTNOTES_DEMO_ENABLED = False
 
     assert client.get(reverse("verification:demo")).status_code == 404
+
+
+def test_the_demo_report_numbers_claims_as_the_comment_does_without_repeating_itself(
+    client, verifier_settings
+):
+    run = RunFactory(
+        submission_text="Photosynthesis requires light energy. Plants absorb oxygen at night."
+    )
+    MaterialFactory(corpus=run.corpus)
+    services.run_execute(run_id=run.id)
+    own(client, run)
+
+    page = client.get(reverse("verification:demo-run", args=[run.public_id])).content.decode()
+
+    for claim in run.claims.all():
+        number = claim.claim_index + 1
+        assert f"[{number}] " in page.split('<pre class="comment">')[1]  # the comment
+        assert f'<span class="muted">[{number}] confidence' in page  # the card
+    assert "Closest evidence:" not in page  # the card no longer restates quote and source

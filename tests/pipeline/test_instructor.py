@@ -157,8 +157,10 @@ def test_the_report_page_is_for_the_student_and_staff_only(client, course, faile
     url = f"/canvas/reports/{failed_job.public_id}/"
 
     assert client.get(url, HTTP_X_LTI_SESSION=staff).status_code == 200
-    assert client.get(url, HTTP_X_LTI_SESSION=student).status_code == 200
+    assert client.get(url, HTTP_X_LTI_SESSION=student).status_code == 404  # not released
     assert client.get(url, HTTP_X_LTI_SESSION=other).status_code == 404
+    SubmissionJob.objects.filter(pk=failed_job.pk).update(state=SubmissionJob.State.DONE)
+    assert client.get(url, HTTP_X_LTI_SESSION=student).status_code == 200
 
 
 def test_approve_is_refused_for_a_job_that_is_not_held(failed_job):

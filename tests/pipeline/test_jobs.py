@@ -25,6 +25,16 @@ def job(course, text_submission, signed_event, verifier_settings):
     return SubmissionJob.objects.get(pk=result.job_id)
 
 
+def report_target(comment: str) -> str:
+    """The tool URL the comment's Full report link asks Canvas to launch."""
+    from urllib.parse import parse_qs, urlsplit
+
+    link = next(line for line in comment.splitlines() if line.startswith("Full report: "))
+    parts = urlsplit(link.removeprefix("Full report: "))
+    assert parts.path == f"/courses/{COURSE}/external_tools/retrieve"
+    return parse_qs(parts.query)["url"][0]
+
+
 def run_job(job_id: int) -> SubmissionJob:
     jobs.job_process(job_id=job_id)
     if SubmissionJob.objects.get(pk=job_id).state == State.QUEUED:
@@ -43,7 +53,7 @@ def test_a_text_entry_attempt_gets_exactly_one_comment_on_that_attempt(job, fake
     assert comment["attempt"] == 1
     assert comment["comment"].startswith("Smart Notes checked")
     assert REPORT_MARKER in comment["comment"]
-    assert f"/canvas/reports/{done.public_id}/" in comment["comment"]
+    assert report_target(comment["comment"]).endswith(f"/canvas/reports/{done.public_id}/")
     (put,) = fake_canvas.recorded("PUT")
     assert put.form["comment[attempt]"] == ["1"]
     assert put.headers["User-Agent"].startswith("SmartNotes/")
@@ -67,7 +77,7 @@ def test_a_comment_already_on_canvas_is_adopted_not_posted_again(job, fake_canva
     """A worker that died after the PUT but before recording it left a comment behind."""
     jobs.job_process(job_id=job.pk)
     jobs.job_verify(job_id=job.pk)
-    text, _ = posting.comment_text(SubmissionJob.objects.get(pk=job.pk))
+    text, _, _ = posting.comment_text(SubmissionJob.objects.get(pk=job.pk))
     fake_canvas.submissions[(COURSE, ASSIGNMENT, STUDENT)]["submission_comments"].append(
         {"id": 77, "comment": text, "attempt": 1}
     )
@@ -179,8 +189,8 @@ def test_min_confidence_leaves_low_confidence_claims_out_of_the_comment(job, fak
     run_job(job.pk)
 
     (comment,) = fake_canvas.comments(COURSE, ASSIGNMENT, STUDENT)
-    assert "Smart Notes checked 0 claims" in comment["comment"]
-    assert "below this course's minimum confidence (100%)" in comment["comment"]
+    assert "Most important first" not in comment["comment"]  # no claim is listed
+    assert "4 claims below this course's minimum confidence (100%)" in comment["comment"]
 
 
 def test_uploaded_files_are_downloaded_through_the_redirect_and_read(

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from canvas_pipeline.services.setup import events_url, installation_connect, platform_get
-from verification.services import ApplicationError
+from smartnotes.errors import ApplicationError
 
 
 class Command(BaseCommand):

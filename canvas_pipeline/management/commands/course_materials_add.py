@@ -15,7 +15,8 @@ from canvas_pipeline.services.setup import (
     installation_ensure,
     platform_get,
 )
-from verification.services import ApplicationError, UploadedMaterial, corpus_index_get
+from smartnotes.errors import ApplicationError
+from verification.services import UploadedMaterial, corpus_index_get
 
 
 class Command(BaseCommand):

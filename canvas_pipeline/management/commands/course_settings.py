@@ -8,7 +8,7 @@ from canvas_pipeline.services.setup import (
     installation_ensure,
     platform_get,
 )
-from verification.services import ApplicationError
+from smartnotes.errors import ApplicationError
 
 
 def on_off(value: str) -> bool:

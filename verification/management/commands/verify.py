@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from smartnotes.errors import ApplicationError
 from verification import services
 
 
@@ -73,7 +74,7 @@ class Command(BaseCommand):
         submission = _upload(submission_path, limits.file_max_bytes)  # type: ignore[arg-type]
         try:
             text = services.submission_text_from_upload(submission)
-        except services.ApplicationError as exc:
+        except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         uploads = []
         for path in materials:

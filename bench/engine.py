@@ -1,4 +1,4 @@
-"""``python -m verification.bench``: the engine benchmark (see `verification.engine.bench`)."""
+"""``python -m bench.engine``: the engine benchmark (see `verification.engine.bench`)."""
 
 from verification.engine.bench import main
 

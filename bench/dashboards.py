@@ -1,7 +1,7 @@
 """Dashboard page timings on a seeded course (issue 8: < 300 ms per page).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sn_dash_bench \\
-        python -m analytics.bench --students 300 --assignments 10 --claims 40
+        python -m bench.dashboards --students 300 --assignments 10 --claims 40
 
 Seeds the course once (reused on later runs with the same size; --fresh seeds
 again), makes an instructor and a learner launch, then requests every dashboard
@@ -29,7 +29,7 @@ def _setup() -> None:
 
 
 def _course(students: int, assignments: int, claims: int, fresh: bool) -> Any:
-    from analytics.seed import course_seed
+    from bench.seed import course_seed
     from canvas_pipeline.models import CanvasCourse
 
     name = f"Bench {students}x{assignments}x{claims}"

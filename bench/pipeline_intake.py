@@ -1,7 +1,7 @@
 """Live Events intake throughput and latency against gunicorn (production settings).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sn_bench REDIS_URL=redis://127.0.0.1:6379/12 \
-        .venv/bin/python -m canvas_pipeline.bench.intake --events 3000 --concurrency 16
+        .venv/bin/python -m bench.pipeline_intake --events 3000 --concurrency 16
 
 Every event is a distinct signed submission_created for an enabled course, so each
 request verifies an RS256 signature, maps the tenant, writes the job and the event
@@ -13,14 +13,14 @@ same pre-signed events with wrk (C, ``apt-get install wrk``), which takes a smal
 fraction of the CPU a Python client needs, so on a 2-core machine the figure is
 closer to the server's own capacity:
 
-    ... -m canvas_pipeline.bench.intake --client wrk --duration 15 --concurrency 16
+    ... -m bench.pipeline_intake --client wrk --duration 15 --concurrency 16
 
 The load Canvas makes is an open loop: events come when students submit, not
 when the last one was answered. ``--client asyncio --rate R`` sends event i at
 start + i/R from one asyncio thread (~0.1 ms CPU a request) and counts each
 latency from that due time, so a server falling behind shows in the figures:
 
-    ... -m canvas_pipeline.bench.intake --client asyncio --rate 300 --events 6000 --concurrency 24
+    ... -m bench.pipeline_intake --client asyncio --rate 300 --events 6000 --concurrency 24
 
 The server logs as production does (LOG_LEVEL=INFO: one JSON line a request)
 unless --log-level says otherwise.
@@ -327,7 +327,7 @@ def _load_wrk(
 
 
 def main() -> None:
-    from canvas_pipeline.bench.common import JwksServer, gunicorn_start, percentile, production_env
+    from bench.pipeline_common import JwksServer, gunicorn_start, percentile, production_env
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=3000)

@@ -1,7 +1,7 @@
 """Event -> comment latency on real processes, and where the time goes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sn_bench REDIS_URL=redis://127.0.0.1:6379/12 \
-        .venv/bin/python -m canvas_pipeline.bench.latency --events 20
+        .venv/bin/python -m bench.pipeline_latency --events 20
 
 gunicorn (production settings) takes signed submission_created events; a
 `submissions` worker (prefork, 1 child) fetches from a local Canvas (the test
@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from canvas_pipeline.bench.common import (
+from bench.pipeline_common import (
     REPO,
     JwksServer,
     gunicorn_start,
