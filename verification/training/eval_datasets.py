@@ -174,7 +174,7 @@ def load_fm2(root: Path, split: str = "dev") -> list[EvalRow]:
             _map(_FEVER, r["label"], str(path)),
         )
         for r in _jsonl(path)
-        if r["id"] not in tuning
+        if r.get("id") not in tuning
     ]
 
 
@@ -190,7 +190,7 @@ def load_wice_claims(root: Path, split: str = "dev") -> list[EvalRow]:
     tuning = tuning_ids("wice_dev_tuning")
     rows = []
     for r in _jsonl(path):
-        if r["meta"]["id"] in tuning:
+        if r.get("meta", {}).get("id") in tuning:
             continue
         passages: list[str] = []
         for indices in r["supporting_sentences"]:
