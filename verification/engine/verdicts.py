@@ -1,6 +1,8 @@
 """From claim x passage NLI scores to one of four verdicts with a confidence.
 
-Rules, in order (thresholds from `VerifierConfig`):
+With a fitted decision beside the model (``decision.json``), `decide_learned`
+gives the verdict (see `verification.engine.decision`); without one, `decide`
+applies these threshold rules, in order (thresholds from `VerifierConfig`):
 
 1. **Conflicting**: one passage entails the claim and another contradicts it,
    both at or above ``conflict_threshold``. The claim is flagged
@@ -30,7 +32,7 @@ changes a label.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from verification.engine.config import VerifierConfig
 from verification.engine.decision import ClaimSignals, DecisionModel, ScoredUnit
@@ -253,8 +255,6 @@ def _short(text: str, limit: int = 160) -> str:
 
 
 def _with_review(result: ClaimResult, review: Reason) -> ClaimResult:
-    from dataclasses import replace
-
     reasons = (*result.reasons, review)
     explanation = explanation_text(
         label=result.label,
