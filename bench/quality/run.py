@@ -151,6 +151,14 @@ def summarise(records: Sequence[Record], seconds: float | None = None) -> dict:
             else None
         ),
         "ece": expected_calibration_error([r.confidence for r in records], correct),
+        "ece_by_verdict": {
+            label: expected_calibration_error(
+                [r.confidence for r, p in zip(records, pred, strict=True) if p == label],
+                [c for c, p in zip(correct, pred, strict=True) if p == label],
+            )
+            for label in VERDICT_LABELS
+            if label in pred
+        },
         "skipped": sum(r.predicted == SKIPPED for r in records),
         "needs_review": sum(r.needs_review for r in records),
         "per_label": per_label,
