@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from verification.training.text import detokenize_ptb
+from verification.training.text import detokenize_ptb, match_key
 
 NliLabel = Literal["entailment", "neutral", "contradiction"]
 NLI_LABELS: tuple[NliLabel, ...] = ("entailment", "neutral", "contradiction")
@@ -137,6 +137,12 @@ def load_fever_rte(root: Path) -> list[NliPair]:
             NliPair(detokenize_ptb(evidence), detokenize_ptb(claim), FEVER_RTE_LABELS[key], "fever")
         )
     return pairs
+
+
+def fever_rte_claim_keys(root: Path) -> frozenset[str]:
+    """`text.match_key` of every FEVER-RTE claim (to tell FEVER claims seen in training)."""
+    lines = _read_lines(root / "fever_rte" / "dev.raw.input1")
+    return frozenset(match_key(detokenize_ptb(line)) for line in lines)
 
 
 def fever_unrelated_neutrals(pairs: Sequence[NliPair], count: int, seed: int) -> list[NliPair]:

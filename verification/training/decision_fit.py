@@ -127,26 +127,16 @@ def _fit_standardised(x, y, l2, steps, lr, sample_weight):
     return w
 
 
-def evaluate(model: DecisionModel, x: np.ndarray, y: np.ndarray, anchors: np.ndarray) -> dict:
-    """Macro-F1, false-contradiction rate, contradicted precision and ECE of a decision."""
+def evaluate(model: DecisionModel, x: np.ndarray, y: np.ndarray) -> dict:
+    """Macro-F1, false-contradiction rate, contradicted precision and ECE of a decision,
+    deciding each recorded claim exactly as the engine does (`DecisionModel.decide`)."""
     from bench.quality.run import expected_calibration_error
 
     predicted, confidences = [], []
-    for row, anchor in zip(x, anchors, strict=True):
-        probs = model.probabilities(row)
-        ranked = sorted(probs, key=lambda k: -probs[k])
-        label = ranked[0]
-        guarded = label == "contradicted" and (
-            anchor < model.min_contradiction_anchor
-            or probs["contradicted"] < model.contradiction_floor
-        )
-        if guarded:
-            label = ranked[1]
-        confidence = probs[label]
-        if guarded and label == "not_enough_evidence":
-            confidence += probs["contradicted"]
+    for row in x:
+        label, confidence, _, _ = model.decide(ClaimSignals("", tuple(row), None, None))
         predicted.append(LABELS.index(label))
-        confidences.append(min(1.0, confidence))
+        confidences.append(confidence)
     predicted_arr = np.asarray(predicted)
     f1s = []
     for k in set(y.tolist()):
@@ -177,7 +167,6 @@ def choose(
     min_precision: float,
 ) -> tuple[DecisionModel, dict]:
     """The floor and anchoring guard with the best tuning macro-F1 inside the bars."""
-    anchors = x[:, FEATURE_NAMES.index("contradiction_anchored")]
     best: tuple[float, DecisionModel, dict] | None = None
     for floor in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
         for guard in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
@@ -187,7 +176,7 @@ def choose(
                 contradiction_floor=floor,
                 min_contradiction_anchor=guard,
             )
-            figures = evaluate(model, x, y, anchors)
+            figures = evaluate(model, x, y)
             inside = (
                 figures["false_contradiction_rate"] <= max_false_contradiction
                 and figures["contradicted_precision"] >= min_precision

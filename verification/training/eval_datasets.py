@@ -11,15 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from verification.training.datasets import DataFormatError
-from verification.training.text import detokenize_ptb
+from verification.training.datasets import DataFormatError, fever_rte_claim_keys
+from verification.training.text import detokenize_ptb, match_key
 from verification.training.tuning import tuning_ids
 
 Verdict = Literal["supported", "contradicted", "not_enough_evidence", "partially_supported"]
@@ -151,15 +150,8 @@ def load_scifact_rte(root: Path, split: str = "dev") -> list[EvalRow]:
 def load_fever_symmetric_unseen(root: Path) -> list[EvalRow]:
     """FEVER-Symmetric v0.2 test without the 426 claims that also occur in ``fever_rte/``
     (a training set): the 286 the model never saw."""
-    seen = {
-        _norm(detokenize_ptb(line))
-        for line in (root / "fever_rte" / "dev.raw.input1").read_text(encoding="utf-8").split("\n")
-    }
-    return [r for r in load_fever_symmetric(root) if _norm(r.claim) not in seen]
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\W+", "", text.lower())
+    seen = fever_rte_claim_keys(root)
+    return [r for r in load_fever_symmetric(root) if match_key(r.claim) not in seen]
 
 
 def load_fm2(root: Path, split: str = "dev") -> list[EvalRow]:

@@ -36,8 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from verification.training.datasets import NliPair, load_training_pool
-from verification.training.text import detokenize_ptb
+from verification.training.datasets import NliPair, fever_rte_claim_keys, load_training_pool
+from verification.training.text import detokenize_ptb, match_key
 from verification.training.tuning import for_decision, tuning_ids
 
 NOT_ENTAILMENT = "not_entailment"
@@ -46,20 +46,13 @@ NOT_ENTAILMENT = "not_entailment"
 _CITATION_MARK = re.compile(r"\s*\[?<\|(?:multi_cit|other_cit)\|>\]?")
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\W+", "", text.lower())
-
-
 def _pair(premise: str, hypothesis: str, label: str, source: str) -> NliPair:
     return NliPair(" ".join(premise.split()), " ".join(hypothesis.split()), label, source)  # type: ignore[arg-type]
 
 
 def docnli_fever_neutrals(root: Path) -> list[NliPair]:
     """FEVER NOT ENOUGH INFO claims with their retrieved (non-committal) evidence."""
-    fever_claims = {
-        _norm(detokenize_ptb(line))
-        for line in (root / "fever_rte" / "dev.raw.input1").read_text(encoding="utf-8").split("\n")
-    }
+    fever_claims = fever_rte_claim_keys(root)
     pairs = []
     for split in ("dev", "test"):
         path = root / "docnli_binary" / "binary-FEVER-NLI" / f"{split}.txt"
@@ -68,7 +61,7 @@ def docnli_fever_neutrals(root: Path) -> list[NliPair]:
             if len(fields) != 3 or fields[0] != "not_entailment":
                 continue
             claim = detokenize_ptb(fields[2])
-            if _norm(claim) in fever_claims:
+            if match_key(claim) in fever_claims:
                 continue
             pairs.append(_pair(detokenize_ptb(fields[1]), claim, "neutral", "docnli_fever_nei"))
     return pairs
@@ -82,13 +75,13 @@ def docnli_mnli_mismatched(root: Path) -> list[NliPair]:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         next(reader)
         for row in reader:
-            matched.add(_norm(row[1]) + "|" + _norm(row[2]))
+            matched.add(match_key(row[1]) + "|" + match_key(row[2]))
     pairs = []
     for split in ("dev", "test"):
         path = root / "docnli_binary" / "binary-MNLI" / f"{split}.txt"
         for line in path.read_text(encoding="utf-8").split("\n"):
             fields = line.rstrip("\n").split("\t")
-            if len(fields) != 3 or _norm(fields[1]) + "|" + _norm(fields[2]) in matched:
+            if len(fields) != 3 or match_key(fields[1]) + "|" + match_key(fields[2]) in matched:
                 continue
             label = "entailment" if fields[0] == "entailment" else NOT_ENTAILMENT
             pairs.append(_pair(fields[1], fields[2], label, "mnli_mismatched"))
@@ -185,8 +178,8 @@ def fm2_tuning(root: Path, miner: HardNeutralMiner, neutrals_per_claim: int) -> 
         label = "entailment" if row["label"] == "SUPPORTS" else "contradiction"
         pairs.append(_pair(" ".join(gold), claim, label, "fm2_tune"))
         sentences = [e["text"] for e in row["retrieved_evidence"]]
-        gold_norm = {_norm(g) for g in gold}
-        exclude = {i for i, s in enumerate(sentences) if _norm(s) in gold_norm}
+        gold_norm = {match_key(g) for g in gold}
+        exclude = {i for i, s in enumerate(sentences) if match_key(s) in gold_norm}
         miner.add(claim, sentences, exclude, neutrals_per_claim, "fm2_tune_hard_neutral")
     return pairs
 

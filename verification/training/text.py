@@ -53,3 +53,12 @@ def detokenize_ptb(text: str) -> str:
     text = _SPACE_BEFORE_RE.sub(r"\1", text)
     text = _SPACE_AFTER_RE.sub(r"\1", text)
     return _SPACES_RE.sub(" ", text).strip()
+
+
+def match_key(text: str) -> str:
+    """Lower case, non-word characters removed: for matching one text across datasets.
+
+    >>> match_key("It's  (really) mine.") == match_key("its really mine")
+    True
+    """
+    return re.sub(r"\W+", "", text.lower())
