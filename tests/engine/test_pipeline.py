@@ -77,6 +77,56 @@ def test_progress_reports_stages_up_to_done(verifier: Verifier, index: CorpusInd
     assert [f for _, f in calls] == sorted(f for _, f in calls)
 
 
+LONG_MATERIALS = [
+    MaterialFile(
+        "cycle.md",
+        b"# Water\n\nWater evaporates from the oceans when the sun heats them.\n\n"
+        b"# Clouds\n\nClouds form when water vapour cools and condenses.\n\n"
+        b"# Rain\n\nAbout 505,000 cubic kilometres of water fall as precipitation each year.\n\n"
+        b"# Rivers\n\nRivers carry water from the land back to the sea.\n",
+    )
+]
+LONG_ESSAY = (
+    "The sun heats the oceans and water evaporates from them. "
+    "Water vapour cools and condenses into clouds. "
+    "About 505,000 cubic kilometres of water fall as rain and snow each year. "
+    "Rivers return water from the land to the sea. "
+    "Volcanoes on Jupiter's moon Io erupt sulfur lava fountains. "
+    "The Roman emperor Augustus reformed the tax system of the provinces. "
+)
+
+
+def test_progressive_results_arrive_in_waves_most_important_first_with_the_same_verdicts(
+    tiny_scorer: HfNliScorer, minilm_embedder: SentenceTransformerEmbedder
+) -> None:
+    verifier = Verifier(tiny_scorer, minilm_embedder)
+    index = build_index(ingest_materials(LONG_MATERIALS).passages, minilm_embedder)
+    waves: list[list[int]] = []
+    streamed = verifier.verify(
+        LONG_ESSAY, index, on_results=lambda rs: waves.append([r.claim.index for r in rs])
+    )
+    whole = verifier.verify(LONG_ESSAY, index)
+
+    assert len(waves) >= 2, "the first claims must arrive before the last one is scored"
+    assert len(waves[0]) == 3
+    assert sorted(i for wave in waves for i in wave) == [c.claim.index for c in whole.claims]
+    # The numeric claim the materials address comes first; off-subject claims come last.
+    assert waves[0][0] == 2
+    assert {4, 5} <= set(waves[-1])
+    assert [(r.label, r.evidence_quote) for r in streamed.claims] == [
+        (r.label, r.evidence_quote) for r in whole.claims
+    ]
+
+
+def test_progressive_results_deliver_cached_claims_at_once(
+    verifier: Verifier, index: CorpusIndex
+) -> None:
+    verifier.verify(ESSAY, index)
+    waves: list[list[bool]] = []
+    verifier.verify(ESSAY, index, on_results=lambda rs: waves.append([r.from_cache for r in rs]))
+    assert waves == [[True, True]]
+
+
 def test_second_run_is_served_from_cache(verifier: Verifier, index: CorpusIndex) -> None:
     first = verifier.verify(ESSAY, index)
     second = verifier.verify(ESSAY, index)

@@ -50,6 +50,14 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, float], None]
 """``progress(stage, fraction)``: stage name and overall completion in [0, 1]."""
 
+ResultsCallback = Callable[[Sequence[ClaimResult]], None]
+"""``on_results(results)``: claims just decided, most important first (see `Verifier.verify`)."""
+
+# Progressive results: the first wave is small so a reader sees verdicts within a
+# second or two; later waves are larger because each wave is one NLI batch series.
+_FIRST_WAVE = 3
+_LATER_WAVE = 8
+
 _SCORING_CHUNKS = 8
 
 
@@ -110,6 +118,7 @@ class Verifier:
         *,
         material_errors: Sequence[MaterialError] = (),
         progress: ProgressCallback | None = None,
+        on_results: ResultsCallback | None = None,
     ) -> Report:
         """Verify every claim of a submission against the corpus.
 
@@ -119,6 +128,11 @@ class Verifier:
             material_errors: ingest errors to carry into the report.
             progress: called as ``progress(stage, fraction)`` with stages
                 ``claims``, ``retrieval``, ``scoring``, ``verdicts``, ``done``.
+            on_results: when given, claims are decided in waves and each wave's
+                results are passed on as soon as they exist: cached claims
+                first, then the most important claims (those the materials
+                address most closely, see `importance`) a few at a time, then
+                the rest. The verdicts are the same as without it.
 
         Returns:
             A `Report` with one result per claim (in text order), skipped
@@ -137,12 +151,26 @@ class Verifier:
         report_progress("retrieval", 0.1)
         with _timed(timings, "retrieval_ms"):
             jobs = self._retrieve(pending, index)
-        with _timed(timings, "nli_ms"):
-            scores = self._score_jobs(jobs, report_progress)
+        if on_results is not None and cached:
+            on_results(sorted(cached, key=lambda r: r.claim.index))
+        waves = _waves(jobs) if on_results is not None else [list(jobs)]
+        fresh: list[ClaimResult] = []
+        pairs_scored = 0
+        done = 0
+        for wave in waves:
+            start = 0.15 + 0.8 * done / max(1, len(jobs))
+            done += len(wave)
+            end = 0.15 + 0.8 * done / max(1, len(jobs))
+            with _timed(timings, "nli_ms"):
+                scores = self._score_jobs(wave, report_progress, start=start, end=end)
+            with _timed(timings, "verdicts_ms"):
+                decided = self._decide(wave, scores, index)
+                self._store(decided, index)
+            pairs_scored += len(scores)
+            fresh.extend(decided)
+            if on_results is not None and decided:
+                on_results(decided)
         report_progress("verdicts", 0.95)
-        with _timed(timings, "verdicts_ms"):
-            fresh = self._decide(jobs, scores, index)
-            self._store(fresh, index)
         results = sorted([*cached, *fresh], key=lambda r: r.claim.index)
         notes = list(extraction.notes)
         if not index.passages:
@@ -150,7 +178,7 @@ class Verifier:
         timings["total_ms"] = sum(timings.values())
         logger.info(
             "verification.verify.finished",
-            extra={"claims": len(results), "pairs": len(scores), "cached": len(cached), **timings},
+            extra={"claims": len(results), "pairs": pairs_scored, "cached": len(cached), **timings},
         )
         report_progress("done", 1.0)
         return Report(
@@ -228,7 +256,12 @@ class Verifier:
         return jobs
 
     def _score_jobs(
-        self, jobs: Sequence[_Job], progress: ProgressCallback
+        self,
+        jobs: Sequence[_Job],
+        progress: ProgressCallback,
+        *,
+        start: float = 0.15,
+        end: float = 0.95,
     ) -> dict[NliPair, NliScores]:
         """NLI scores of the pairs the verdicts need, in two passes.
 
@@ -247,13 +280,14 @@ class Verifier:
             for clause in job.clauses:
                 premises_for_clause = premises[: self.config.clause_passages]
                 pairs.extend((premise, clause) for premise in premises_for_clause)
-        scores = self._score(pairs, progress, start=0.15, end=0.75)
+        middle = start + (end - start) * 0.75
+        scores = self._score(pairs, progress, start=start, end=middle)
         later: list[NliPair] = []
         for job in jobs:
             premises = [passage.text for passage, _, _ in job.evidence_passages]
             if len(premises) > first and not self._decisive(job, premises[:first], scores):
                 later.extend((premise, job.hypothesis) for premise in premises[first:])
-        scores.update(self._score(later, progress, start=0.75, end=0.95))
+        scores.update(self._score(later, progress, start=middle, end=end))
         return scores
 
     def _decisive(
@@ -326,6 +360,39 @@ class Verifier:
                 decide_learned(job.claim, evidence, signals, self.decision, self.config, clauses)
             )
         return results
+
+
+def importance(job_claim: Claim, best_similarity: float) -> float:
+    """How soon a claim's verdict should reach a reader waiting for progressive results.
+
+    Claims the materials address closely come first (their verdict is most
+    likely to say something), and among them claims with a number or a date,
+    which students most often get wrong. A claim with no evidence in reach is
+    not enough evidence at no cost and can wait.
+
+    Example:
+        >>> from verification.engine.types import Claim
+        >>> dated = Claim(0, "Rome fell in 476.", 0, 17)
+        >>> plain = Claim(1, "Rome fell slowly.", 18, 35)
+        >>> importance(dated, 0.6) > importance(plain, 0.6) > importance(plain, 0.0)
+        True
+    """
+    has_number = any(ch.isdigit() for ch in job_claim.text)
+    return best_similarity * (1.25 if has_number else 1.0)
+
+
+def _waves(jobs: Sequence[_Job]) -> list[list[_Job]]:
+    """Jobs in order of `importance`, cut into a small first wave and larger later ones."""
+    ranked = sorted(
+        jobs,
+        key=lambda job: (
+            -importance(job.claim, max((s for _, s, _ in job.evidence_passages), default=0.0)),
+            job.claim.index,
+        ),
+    )
+    waves = [ranked[:_FIRST_WAVE]]
+    waves.extend(ranked[i : i + _LATER_WAVE] for i in range(_FIRST_WAVE, len(ranked), _LATER_WAVE))
+    return [wave for wave in waves if wave]
 
 
 def _scored_units(
