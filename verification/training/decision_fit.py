@@ -58,7 +58,7 @@ def collect(model: Path, data: Path, seed: int = 13) -> tuple[np.ndarray, np.nda
     from bench.quality.run import build_verifier
     from verification.engine import MaterialFile, ingest_materials
 
-    verifier = build_verifier(model, "auto")
+    verifier = build_verifier(model, "auto", decision=False)
     recorder = RecordingDecision({})
     verifier.decision = recorder
     rows, labels, families = [], [], []
