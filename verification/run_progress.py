@@ -78,6 +78,19 @@ def _message(run: VerificationRun, state: State, checked: int, total: int | None
     return f"{checked} claim{'' if checked == 1 else 's'} checked."
 
 
+def snapshot_without_run(*, state: State, stage: str, message: str) -> Snapshot:
+    """Work that has no run yet (a submission still being fetched) or never got one."""
+    return {
+        "state": state,
+        "progress": 0.0,
+        "stage": stage,
+        "checked": 0,
+        "total": None,
+        "claims": [],
+        "message": message,
+    }
+
+
 def run_snapshot(run: VerificationRun, *, request: HttpRequest, staff: bool = False) -> Snapshot:
     """The run as the progress mechanism shows it. The caller has checked who may see it."""
     state = STATES.get(run.status, "queued")

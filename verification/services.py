@@ -289,10 +289,15 @@ def run_claim(*, run_id: int) -> bool:
 
 
 def _progress_writer(run_id: int) -> Callable[[str, float], None]:
+    # A progress bar never goes back: the engine counts from 0 after the glue's first steps.
+    highest = 0.0
+
     def write(stage: str, fraction: float) -> None:
+        nonlocal highest
+        highest = max(highest, min(1.0, fraction))
         VerificationRun.objects.filter(pk=run_id).update(
             stage=stage[:64],
-            progress=max(0.0, min(1.0, fraction)),
+            progress=highest,
             lease_expires_at=timezone.now() + timedelta(seconds=RUN_LEASE_S),
         )
 

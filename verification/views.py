@@ -102,7 +102,7 @@ def demo_run(request: HttpRequest, public_id: str) -> HttpResponse:
         "report": report_effective(run) if finished else None,
         "comment": selectors.run_comment_preview(run=run) if finished else "",
         "materials": run.corpus.materials.order_by("id"),
-        "snapshot": None if run.is_finished else run_snapshot(run, request=request),
+        "snapshot": None if finished else run_snapshot(run, request=request),
     }
     return render(request, "verification/demo_run.html", context)
 

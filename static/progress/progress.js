@@ -27,6 +27,7 @@
     live.setAttribute("role", "status");
     live.setAttribute("aria-live", "polite");
     live.setAttribute("aria-atomic", "true");
+    live.dataset.progressLive = "";
     anchor.before(live);
     return live;
   };
