@@ -54,7 +54,8 @@ def claims_total_get(*, run_id: int) -> int | None:
 
 
 def stage_words(run: VerificationRun) -> str:
-    return STAGE_WORDS.get(run.stage, run.stage.capitalize())
+    stage = str(run.stage)
+    return STAGE_WORDS.get(stage, stage.capitalize())
 
 
 def claim_fragment(

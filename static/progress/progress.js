@@ -14,6 +14,7 @@
   const BACKOFF_MAX_MS = 15000;
   const ANNOUNCE_EVERY_MS = 5000;
   const FAILURES_BEFORE_NOTICE = 3;
+  const GONE = [401, 403, 404, 410];
 
   const countText = (s) => {
     const noun = (n) => (n === 1 ? "claim" : "claims");
@@ -129,6 +130,12 @@
       try {
         const headers = etag ? { "If-None-Match": etag } : {};
         const response = await fetch(url, { headers, cache: "no-store" });
+        if (GONE.includes(response.status)) {
+          // Deleted, or the launch expired: polling again cannot help.
+          if (stage) stage.textContent = "This check is no longer available; reload the page.";
+          announceNow("This check is no longer available.");
+          return;
+        }
         if (response.status !== 304) {
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
           etag = response.headers.get("ETag");
