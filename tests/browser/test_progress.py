@@ -164,6 +164,9 @@ def test_the_instructor_report_shows_claims_as_they_are_decided_in_frame(
     def in_progress() -> None:
         assert _no_horizontal_scroll(page), "the report in progress scrolls sideways at 375 px"
         assert_no_axe_violations(inner)
+        ARTIFACTS.mkdir(exist_ok=True)
+        # A cross-site frame paints only what is in the viewport: no full_page here.
+        page.screenshot(path=str(ARTIFACTS / "progress-instructor-running-375.png"))
 
     samples = _watch(inner, on_first_claims=in_progress)
 
@@ -176,3 +179,10 @@ def test_the_instructor_report_shows_claims_as_they_are_decided_in_frame(
     assert frame.locator("article.claim").count() == total
     assert frame.locator("form.override").count() == total
     assert_no_axe_violations(inner)
+    # From where the reader was, the keyboard reaches the first override.
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if inner.evaluate("!!document.activeElement.closest('form.override')"):
+            break
+    else:
+        pytest.fail("no override form is reachable by keyboard from the finished report")
