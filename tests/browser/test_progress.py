@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from bench.seed import FACTS, course_seed
 from canvas_pipeline.models import SubmissionJob
@@ -100,7 +101,7 @@ def test_the_demo_shows_claims_as_they_are_decided(
     total = run.claims.count()
     _check_progress_shown(samples, total)
     assert page.evaluate("document.activeElement.textContent") == "Check another essay"
-    assert page.locator("[data-progress-live]").inner_text() == f"Finished: {total} claims checked."
+    expect(page.locator("[data-progress-live]")).to_have_text(f"Finished: {total} claims checked.")
     # The finished report, shown in place, works by keyboard.
     assert page.locator("article.claim").count() == total
     assert_no_axe_violations(page.main_frame)
