@@ -246,6 +246,9 @@ if SMARTNOTES_NLI_CPU_DTYPE not in {"auto", "bf16", "fp32"}:
     raise ImproperlyConfigured("SMARTNOTES_NLI_CPU_DTYPE must be auto, bf16 or fp32")
 SMARTNOTES_MAX_CLAIMS = env.int("SMARTNOTES_MAX_CLAIMS", default=60)
 SMARTNOTES_CLAIM_CACHE_TTL_S = env.int("SMARTNOTES_CLAIM_CACHE_TTL_S", default=7 * 24 * 3600)
+# The instructor's single-claim check waits this long for the realtime worker's
+# answer before saying "try again" (verification/claim_check.py).
+SMARTNOTES_CLAIM_CHECK_TIMEOUT_S = env.float("SMARTNOTES_CLAIM_CHECK_TIMEOUT_S", default=10.0)
 # Limits a user can reach: stated on the upload forms and in `verify --help`,
 # enforced with a message that names them, the same in the demo, the CLI and
 # Canvas (verification/limits.py; docs/limits.md).
