@@ -138,7 +138,8 @@ def test_the_worker_answers_like_a_report_and_from_the_claim_cache_the_second_ti
     (claim,) = first["claims"]
     assert claim["text"] == sentence
     assert claim["label"] in {"supported", "partially_supported", "contradicted"}
-    assert claim["evidence_quote"] and claim["source"]["file_name"] == "biology.txt"
+    assert claim["evidence_quote"]
+    assert claim["source"]["file_name"] == "biology.txt"
     assert not claim["from_cache"]
     assert second["claims"][0]["from_cache"]
     assert second["claims"][0]["label"] == claim["label"]
@@ -152,8 +153,9 @@ def test_a_question_is_answered_with_why_it_was_not_checked(
 ):
     answer = _check(course_with_materials.course.corpus_id, "Where does photosynthesis happen?")
 
-    assert answer["ok"] and answer["claims"] == []
-    assert claim_check._skip_message(answer["skipped"]).startswith("This reads as a question")
+    assert answer["ok"]
+    assert answer["claims"] == []
+    assert claim_check.skip_message(answer["skipped"]).startswith("This reads as a question")
 
 
 def test_new_materials_give_the_worker_a_new_index(course_with_materials, verifier_settings):
