@@ -28,7 +28,7 @@ worker: install ## A CPU worker: submissions, inference (gpu queue, as fallback)
 	nice -n 10 $(PY) -m celery -A smartnotes worker -Q submissions,gpu,analytics -c 2 --hostname cpu@%h --loglevel INFO
 
 worker-realtime: install ## The realtime worker: single-claim and draft checks only (keep one running)
-	$(PY) -m celery -A smartnotes worker -Q realtime --pool threads -c 4 --hostname realtime@%h --loglevel INFO
+	SMARTNOTES_NLI_CPU_THREADS=1 $(PY) -m celery -A smartnotes worker -Q realtime --pool threads -c 4 --hostname realtime@%h --loglevel INFO
 
 worker-demo: install ## The public demo's worker: its own queue, one task at a time
 	$(PY) -m celery -A smartnotes worker -Q demo -c 1 --loglevel INFO

@@ -92,7 +92,7 @@ def main() -> int:
     realtime = subprocess.Popen(  # noqa: S603 - fixed argv
         [*_celery(python, "realtime@%h", "realtime"), "--pool", "threads", "--concurrency", "2"],
         cwd=BASE_DIR,
-        env=env,
+        env={**env, "SMARTNOTES_NLI_CPU_THREADS": "1"},
     )
     processes = [web, worker, realtime]
 

@@ -119,7 +119,7 @@ def claim_check(*, corpus_id: int | None, sentence: str) -> ClaimCheckAnswer:
     if not answer["ok"]:
         raise ApplicationError(answer["message"], code=answer["code"])
     claims = [claim_row(data) for data in answer["claims"]]
-    message = "" if claims else _skip_message(answer.get("skipped", []))
+    message = "" if claims else skip_message(answer.get("skipped", []))
     return ClaimCheckAnswer(sentence, claims, message, duration_ms)
 
 
@@ -199,7 +199,7 @@ def claim_row(data: dict[str, Any]) -> ClaimResult:
     return row
 
 
-def _skip_message(skipped: list[str]) -> str:
+def skip_message(skipped: list[str]) -> str:
     for reason in skipped:
         if reason in SKIP_MESSAGES:
             return SKIP_MESSAGES[reason]
