@@ -16,9 +16,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed ## Create .venv and install runtime + dev requirements
+# Browser-test tools (axe-core), exactly as locked; node_modules/ is not committed.
+# Only the test targets need them, so `make run` works without Node.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
-migrate: install ## Apply database migrations
+install: $(VENV)/.installed node_modules/.package-lock.json ## Create .venv, install runtime + dev requirements and the npm test tools
+
+migrate: $(VENV)/.installed ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
 run: migrate ## Web server + Celery workers (batch and realtime) on the embedded default (Ctrl-C stops all)
@@ -36,13 +41,13 @@ worker-demo: install ## The public demo's worker: its own queue, one task at a t
 worker-gpu: install ## A GPU worker: model inference only, one task at a time
 	$(PY) -m celery -A smartnotes worker -Q gpu --pool solo --loglevel INFO
 
-fmt: install ## Format and auto-fix
+fmt: $(VENV)/.installed ## Format and auto-fix
 	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
-lint: install ## Lint
+lint: $(VENV)/.installed ## Lint
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
-typecheck: install ## Type-check the engine (strict)
+typecheck: $(VENV)/.installed ## Type-check the engine (strict)
 	$(PY) -m mypy verification/engine
 
 test: install ## The whole suite that runs on a CPU machine (e2e and browser included)
@@ -60,7 +65,7 @@ test-browser: install ## Browser tests in headless Chromium
 test-all: install ## Everything, GPU tests included (skipped without a GPU)
 	$(PY) scripts/pytest_run.py
 
-bench: install ## Verification engine benchmark
+bench: $(VENV)/.installed ## Verification engine benchmark
 	$(PY) -m bench.engine
 
 check: lint typecheck test ## Lint, type-check and test

@@ -9,6 +9,11 @@ urlpatterns = [
     path("assignments/<int:assignment_id>/", views.assignment, name="assignment"),
     path("students/<str:canvas_user_id>/", views.student, name="student"),
     path("submissions/<uuid:public_id>/", views.submission, name="submission"),
+    path(
+        "submissions/<uuid:public_id>/progress.json",
+        views.submission_progress,
+        name="submission-progress",
+    ),
     path("submissions/<uuid:public_id>/retry/", views.retry, name="retry"),
     path("claims/<int:claim_id>/override/", views.override, name="override"),
     path("review/", views.review, name="review"),

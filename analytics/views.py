@@ -29,10 +29,11 @@ from analytics.selectors import export as export_sel
 from analytics.selectors import learner as learner_sel
 from analytics.selectors.access import claim_check_allowed, report_get_for_viewer
 from analytics.selectors.common import LABEL_COLOURS, LABEL_NAMES
-from analytics.selectors.reports import report_for_job
+from analytics.selectors.reports import report_for_job, report_progress_for_job
 from canvas_pipeline.selectors import course_needs_reconnect
 from lti_tool.sessions import LtiRequest
 from smartnotes.errors import ApplicationError
+from smartnotes.progress import progress_response
 from verification.services import UploadedMaterial
 
 NOTICES = {
@@ -223,9 +224,13 @@ def _submission_page(
 ) -> HttpResponse:
     job = report_get_for_viewer(scope, public_id)
     names = course_sel.student_names_for_context(scope.context)
+    report = report_for_job(job)
     context = {
         "scope": scope,
-        "report": report_for_job(job),
+        "job": job,
+        "report": report,
+        # Not finished yet: progress and the claims decided so far (smartnotes.progress).
+        "snapshot": None if report else report_progress_for_job(job, request=request),
         "student_name": names.get(job.canvas_user_id, f"Student {job.canvas_user_id}"),
         "notice": _notice(request),
         "error": error,
@@ -238,6 +243,13 @@ def _submission_page(
 @course_view(STAFF)
 def submission(request: LtiRequest, public_id: str, scope: CourseScope) -> HttpResponse:
     return _submission_page(request, scope, public_id)
+
+
+@require_GET
+@course_view(STAFF)
+def submission_progress(request: LtiRequest, public_id: str, scope: CourseScope) -> HttpResponse:
+    job = report_get_for_viewer(scope, public_id)
+    return progress_response(request, report_progress_for_job(job, request=request))
 
 
 @require_POST
