@@ -7,12 +7,10 @@
   document.querySelectorAll("form[data-claim-check]").forEach(function (form) {
     var result = document.getElementById(form.getAttribute("data-claim-check"));
     var status = form.querySelector("[data-claim-check-status]");
-    var button = form.querySelector("button[type=submit]");
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (form.getAttribute("aria-busy") === "true") return;
       form.setAttribute("aria-busy", "true");
-      button.disabled = true;
       status.textContent = "Checking the sentence against the course materials\u2026";
       fetch(form.action, {
         method: "POST",
@@ -30,7 +28,6 @@
         })
         .finally(function () {
           form.removeAttribute("aria-busy");
-          button.disabled = false;
         });
     });
   });
