@@ -36,6 +36,8 @@ app.conf.update(
     task_routes={
         "verification.run_execute": {"queue": "gpu"},
         "verification.claim_check": {"queue": "realtime"},
+        # Nightly housekeeping is nobody's wait: not on the realtime queue.
+        "drafts.prune": {"queue": "submissions"},
         "drafts.*": {"queue": "realtime"},
         "canvas_pipeline.job_verify": {"queue": "gpu"},
         "canvas_pipeline.*": {"queue": "submissions"},

@@ -15,7 +15,8 @@ def _queue(task_name: str) -> str:
     ("task_name", "queue"),
     [
         ("verification.claim_check", "realtime"),
-        ("drafts.check_execute", "realtime"),
+        ("drafts.run_execute", "realtime"),
+        ("drafts.prune", "submissions"),
         ("canvas_pipeline.job_process", "submissions"),
         ("canvas_pipeline.job_post", "submissions"),
         ("canvas_pipeline.job_verify", "gpu"),
