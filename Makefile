@@ -6,7 +6,7 @@ PYTEST := $(PY) -m pytest
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker worker-demo worker-gpu migrate fmt lint typecheck test test-fast test-e2e test-browser test-all bench check
+.PHONY: help install run worker worker-realtime worker-demo worker-gpu migrate fmt lint typecheck test test-fast test-e2e test-browser test-all bench check
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -26,11 +26,14 @@ install: $(VENV)/.installed node_modules/.package-lock.json ## Create .venv, ins
 migrate: $(VENV)/.installed ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
-run: migrate ## Web server + Celery worker on the embedded default (Ctrl-C stops both)
+run: migrate ## Web server + Celery workers (batch and realtime) on the embedded default (Ctrl-C stops all)
 	PORT=$(PORT) $(PY) -m smartnotes.devrun
 
-worker: install ## A CPU worker on every queue (gpu included, as fallback)
-	$(PY) -m celery -A smartnotes worker -Q realtime,submissions,gpu,analytics -c 2 --loglevel INFO
+worker: install ## A CPU worker: submissions, inference (gpu queue, as fallback), analytics; lower CPU priority
+	nice -n 10 $(PY) -m celery -A smartnotes worker -Q submissions,gpu,analytics -c 2 --hostname cpu@%h --loglevel INFO
+
+worker-realtime: install ## The realtime worker: single-claim and draft checks only (keep one running)
+	SMARTNOTES_NLI_CPU_THREADS=1 $(PY) -m celery -A smartnotes worker -Q realtime --pool threads -c 4 --hostname realtime@%h --loglevel INFO
 
 worker-demo: install ## The public demo's worker: its own queue, one task at a time
 	$(PY) -m celery -A smartnotes worker -Q demo -c 1 --loglevel INFO

@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("export/claims.csv", views.export_claims, name="export-claims"),
     path("export/students.csv", views.export_students, name="export-students"),
+    path("claim-check/", views.claim_check, name="claim-check"),
     path("settings/", views.course_settings, name="settings"),
     path("settings/materials/", views.materials_upload, name="materials"),
     # Learner

@@ -13,9 +13,11 @@ from django.http import (
     Http404,
     HttpResponse,
     HttpResponseRedirect,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,7 +27,7 @@ from analytics.forms import MaterialsForm, OverrideForm, SettingsForm
 from analytics.selectors import course as course_sel
 from analytics.selectors import export as export_sel
 from analytics.selectors import learner as learner_sel
-from analytics.selectors.access import report_get_for_viewer
+from analytics.selectors.access import claim_check_allowed, report_get_for_viewer
 from analytics.selectors.common import LABEL_COLOURS, LABEL_NAMES
 from analytics.selectors.reports import report_for_job, report_progress_for_job
 from canvas_pipeline.selectors import course_needs_reconnect
@@ -115,7 +117,14 @@ def my_analytics(request: LtiRequest, scope: CourseScope) -> HttpResponse:
 # --- Instructor and TA -------------------------------------------------------------------
 
 
-def _class_page(request: LtiRequest, scope: CourseScope, assignment_id: int | None) -> HttpResponse:
+def _class_page(
+    request: LtiRequest,
+    scope: CourseScope,
+    assignment_id: int | None,
+    *,
+    claim_check: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     assignment = (
         course_sel.assignment_get_for_course(scope.course, assignment_id) if assignment_id else None
     )
@@ -149,8 +158,10 @@ def _class_page(request: LtiRequest, scope: CourseScope, assignment_id: int | No
         "held": course_sel.held_count_for_course(scope.course, assignment_id=assignment_id),
         "needs_reconnect": scope.course is not None and course_needs_reconnect(scope.course),
         "notice": _notice(request),
+        "claim_check_allowed": claim_check_allowed(scope),
+        "claim_check": claim_check,
     }
-    return render(request, "analytics/course.html", context)
+    return render(request, "analytics/course.html", context, status=status)
 
 
 @require_GET
@@ -163,6 +174,35 @@ def course(request: LtiRequest, scope: CourseScope) -> HttpResponse:
 @course_view(STAFF)
 def assignment(request: LtiRequest, assignment_id: int, scope: CourseScope) -> HttpResponse:
     return _class_page(request, scope, assignment_id)
+
+
+@require_POST
+@course_view(INSTRUCTOR_ONLY)
+def claim_check(request: LtiRequest, scope: CourseScope) -> HttpResponse:
+    """One sentence against the course's materials. Answers JSON to the page's script
+    (`Accept: application/json`) and the whole class page to a plain form post."""
+    from verification.claim_check import UNAVAILABLE_CODES
+    from verification.claim_check import claim_check as claim_check_run
+
+    sentence = request.POST.get("sentence", "")
+    result: dict[str, Any] = {"sentence": sentence, "answer": None, "error": ""}
+    status = 200
+    try:
+        if not claim_check_allowed(scope):
+            raise ApplicationError(
+                "This course is not connected to Smart Notes yet.", code="claim_check_no_course"
+            )
+        result["answer"] = claim_check_run(corpus_id=scope.course.corpus_id, sentence=sentence)
+    except ApplicationError as exc:
+        result["error"] = exc.message
+        status = 503 if exc.code in UNAVAILABLE_CODES else 400
+    if "application/json" not in request.headers.get("Accept", ""):
+        return _class_page(request, scope, None, claim_check=result, status=status)
+    html = render_to_string(
+        "analytics/_claim_check.html", {"check": result, "scope": scope}, request=request
+    )
+    summary = result["error"] or result["answer"].summary
+    return JsonResponse({"ok": status == 200, "html": html, "summary": summary}, status=status)
 
 
 @require_GET

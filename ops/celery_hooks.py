@@ -38,12 +38,17 @@ def _task_finished(task_id: str, task: object, state: str | None = None, **_: ob
     structlog.contextvars.clear_contextvars()
 
 
-def _worker_init(sender: object = None, instance: object = None, **_: object) -> None:
+def _worker_init(
+    sender: object = None, instance: object = None, options: dict | None = None, **_: object
+) -> None:
+    from celery.utils.text import str_to_list
+
     from smartnotes.celery import app
 
-    heartbeat.identity_set(
-        hostname=str(sender), queues=list(app.amqp.queues.consume_from or app.amqp.queues)
-    )
+    # The worker has not applied -Q yet (consume_from is still empty): read the option,
+    # so a heartbeat names the queues this worker really serves.
+    queues = str_to_list((options or {}).get("queues") or []) or list(app.amqp.queues)
+    heartbeat.identity_set(hostname=str(sender), queues=queues)
 
 
 def _worker_process_init(**_: object) -> None:
@@ -62,9 +67,10 @@ def _worker_process_init(**_: object) -> None:
 
 
 def _worker_ready(sender: object = None, **_: object) -> None:
-    # The solo and threads pools run tasks in this process: beat from here.
-    pool_cls = getattr(getattr(sender, "pool_cls", None), "__name__", "")
-    if "solo" in str(pool_cls).lower() or "thread" in str(pool_cls).lower():
+    # The threads pool runs tasks in this process and sends no worker_process_init
+    # (the solo pool does): beat from here. `sender` is the worker's consumer.
+    pool = getattr(sender, "pool", None)
+    if type(pool).__module__ == "celery.concurrency.thread":
         heartbeat.start()
 
 

@@ -1,10 +1,12 @@
 """Celery app: queues, routes and reliability settings.
 
-Queues (docs/decisions/0003-celery-topology.md):
-- realtime     instructor-facing single-claim checks; a dedicated worker keeps it fast
-- submissions  default: fetching, posting, bookkeeping
-- gpu          model inference; GPU workers consume it, CPU workers too as fallback
-- analytics    low-priority aggregates
+Queues, by priority (docs/decisions/0003-celery-topology.md):
+- realtime     high: instructor single-claim checks and student draft checks. Only the
+               realtime worker (`make worker-realtime`) consumes it, so a person waiting
+               never queues behind a burst of submissions.
+- submissions  normal, the default: fetching, posting, bookkeeping
+- gpu          normal: submission inference; GPU workers consume it, CPU workers too
+- analytics    low: aggregate recomputes after a report is finished
 - demo         the public demo's runs, with their own time limits; only a demo worker
                (`make worker-demo`, `-Q demo -c 1`) consumes it, so the demo can never
                delay Canvas work (`make run` serves every queue on one dev worker)
@@ -34,6 +36,9 @@ app.conf.update(
     task_routes={
         "verification.run_execute": {"queue": "gpu"},
         "verification.claim_check": {"queue": "realtime"},
+        # Nightly housekeeping is nobody's wait: not on the realtime queue.
+        "drafts.prune": {"queue": "submissions"},
+        "drafts.*": {"queue": "realtime"},
         "canvas_pipeline.job_verify": {"queue": "gpu"},
         "canvas_pipeline.*": {"queue": "submissions"},
         "asset_processor.*": {"queue": "submissions"},

@@ -1,6 +1,8 @@
-"""`make run`: the web server and a Celery worker together on the embedded default.
+"""`make run`: the web server and two Celery workers on the embedded default: one for
+submissions, inference, analytics and the demo, and the realtime worker for
+single-claim and draft checks (docs/decisions/0003-celery-topology.md).
 
-Logs from both go to this console; Ctrl-C stops both. Prints the demo URL once
+Logs from all three go to this console; Ctrl-C stops them. Prints the demo URL once
 /health/ready/ reports a live worker.
 """
 
@@ -17,6 +19,19 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 180
+BATCH_QUEUES = "submissions,gpu,analytics,demo"
+BATCH_NICE = 10
+
+
+def _celery(python: str, hostname: str, queues: str) -> list[str]:
+    return [
+        python, "-m", "celery", "-A", "smartnotes", "worker",
+        "--hostname", hostname, "--queues", queues, "--loglevel", "INFO",
+    ]  # fmt: skip
+
+
+def _lower_priority() -> None:
+    os.nice(BATCH_NICE)
 
 
 def _environment(port: str) -> dict[str, str]:
@@ -57,28 +72,29 @@ def main() -> int:
         cwd=BASE_DIR,
         env=env,
     )
+    beat_schedule = str(Path(env.get("SMARTNOTES_VAR_DIR", BASE_DIR / "var")) / "beat")
+    # Submissions, inference, analytics and the demo, at a lower CPU priority, so a
+    # burst of them never slows the realtime worker (docs/decisions/0003).
     worker = subprocess.Popen(  # noqa: S603 - fixed argv
         [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "smartnotes",
-            "worker",
+            *_celery(python, "worker@%h", BATCH_QUEUES),
             "--beat",
-            "--queues",
-            "realtime,submissions,gpu,analytics,demo",
             "--pool",
             "solo",
-            "--loglevel",
-            "INFO",
             "--schedule",
-            str(Path(env.get("SMARTNOTES_VAR_DIR", BASE_DIR / "var")) / "beat"),
+            beat_schedule,
         ],
         cwd=BASE_DIR,
         env=env,
+        preexec_fn=_lower_priority,  # safe: this launcher starts no threads
     )
-    processes = [web, worker]
+    # Single-claim and draft checks: their own process, warm model and corpus index.
+    realtime = subprocess.Popen(  # noqa: S603 - fixed argv
+        [*_celery(python, "realtime@%h", "realtime"), "--pool", "threads", "--concurrency", "2"],
+        cwd=BASE_DIR,
+        env={**env, "SMARTNOTES_NLI_CPU_THREADS": "1"},
+    )
+    processes = [web, worker, realtime]
 
     def stop(*_: object) -> None:
         for process in processes:

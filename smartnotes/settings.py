@@ -210,6 +210,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # An empty queue is looked at again after this long (kombu's default is 1 s,
+        # which a single-claim check would wait on every time).
+        "polling_interval": 0.05,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Must exceed the hard task time limit, or a long task is delivered twice.
@@ -244,8 +247,15 @@ if SMARTNOTES_NLI_CPU_INT8 not in {"auto", "on", "off"}:
 SMARTNOTES_NLI_CPU_DTYPE = env.str("SMARTNOTES_NLI_CPU_DTYPE", default="auto")
 if SMARTNOTES_NLI_CPU_DTYPE not in {"auto", "bf16", "fp32"}:
     raise ImproperlyConfigured("SMARTNOTES_NLI_CPU_DTYPE must be auto, bf16 or fp32")
+# torch CPU threads per worker process (0: one per core). The realtime worker runs
+# with 1: each check is a small batch, and on a busy machine one thread per check
+# keeps its latency steady where several threads fight for the same cores.
+SMARTNOTES_NLI_CPU_THREADS = env.int("SMARTNOTES_NLI_CPU_THREADS", default=0)
 SMARTNOTES_MAX_CLAIMS = env.int("SMARTNOTES_MAX_CLAIMS", default=60)
 SMARTNOTES_CLAIM_CACHE_TTL_S = env.int("SMARTNOTES_CLAIM_CACHE_TTL_S", default=7 * 24 * 3600)
+# The instructor's single-claim check waits this long for the realtime worker's
+# answer before saying "try again" (verification/claim_check.py).
+SMARTNOTES_CLAIM_CHECK_TIMEOUT_S = env.float("SMARTNOTES_CLAIM_CHECK_TIMEOUT_S", default=10.0)
 # Limits a user can reach: stated on the upload forms and in `verify --help`,
 # enforced with a message that names them, the same in the demo, the CLI and
 # Canvas (verification/limits.py; docs/limits.md).

@@ -81,10 +81,19 @@ def worker_env(transactional_db: None) -> dict[str, str]:
     return env
 
 
+ALL_QUEUES = "realtime,submissions,gpu,analytics,demo"
+
+
 def worker_start(
-    env: dict[str, str], log_path: Path, name: str = "test"
+    env: dict[str, str],
+    log_path: Path,
+    name: str = "test",
+    *,
+    queues: str = ALL_QUEUES,
+    pool: tuple[str, ...] = ("-c", "1"),
 ) -> subprocess.Popen[bytes]:
-    """A real Celery worker (prefork, one child) on every queue, in its own process group."""
+    """A real Celery worker (prefork, one child unless `pool` says otherwise) on
+    `queues` (every queue by default), in its own process group."""
     with log_path.open("ab") as log:
         return subprocess.Popen(
             [
@@ -95,9 +104,8 @@ def worker_start(
                 "smartnotes",
                 "worker",
                 "-Q",
-                "realtime,submissions,gpu,analytics,demo",
-                "-c",
-                "1",
+                queues,
+                *pool,
                 "--hostname",
                 f"{name}-{os.getpid()}@%h",
                 "--loglevel",

@@ -58,6 +58,7 @@ def verifier_get():  # type: ignore[no-untyped-def]
             device=settings.SMARTNOTES_NLI_DEVICE,
             cpu_int8={"auto": None, "on": True, "off": False}[settings.SMARTNOTES_NLI_CPU_INT8],
             cpu_dtype=settings.SMARTNOTES_NLI_CPU_DTYPE,
+            num_threads=settings.SMARTNOTES_NLI_CPU_THREADS or None,
         )
         embedder = SentenceTransformerEmbedder()
         claim_cache = TieredClaimCache(

@@ -133,6 +133,11 @@ def material_add(*, corpus: Corpus, upload: UploadedMaterial) -> Material:
     return material
 
 
+def materials_fingerprint(sha256s: Iterable[str]) -> str:
+    """A corpus's version: its materials' hashes in upload order (a new file, a new version)."""
+    return hashlib.sha256("".join(sha256s).encode()).hexdigest()
+
+
 def corpus_index_get(*, corpus: Corpus):  # type: ignore[no-untyped-def]
     """The corpus's passage index, built once per version of its materials."""
     from verification.engine import CorpusIndex, MaterialFile, ingest_materials
@@ -140,7 +145,7 @@ def corpus_index_get(*, corpus: Corpus):  # type: ignore[no-untyped-def]
     from verification.runtime import verifier_get
 
     materials = list(corpus.materials.order_by("id"))
-    fingerprint = hashlib.sha256("".join(m.sha256 for m in materials).encode()).hexdigest()
+    fingerprint = materials_fingerprint(m.sha256 for m in materials)
     if corpus.index_blob and corpus.version == fingerprint:
         return CorpusIndex.from_bytes(bytes(corpus.index_blob))
     # A course's corpus is built up over many uploads: its file cap is the course's.

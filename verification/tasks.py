@@ -58,3 +58,27 @@ def runs_requeue_stale() -> int:
     from verification import services
 
     return services.runs_requeue_stale()
+
+
+def _claim_check_failed(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+    from smartnotes.errors import unexpected_error_message
+    from verification.claim_check import answer_store
+
+    check_id = args[0] if args else kwargs.get("check_id")
+    if check_id is not None:
+        # The instructor is waiting: say so at once rather than let the wait time out.
+        message = unexpected_error_message(exc).replace("this submission", "this sentence")
+        answer_store(check_id=check_id, ok=False, code="claim_check_failed", message=message)
+
+
+# No retries: someone is waiting, and a check is cheap to ask again.
+@shared_task(
+    name="verification.claim_check",
+    soft_time_limit=30,
+    time_limit=60,
+    on_failure=_claim_check_failed,
+)
+def claim_check(check_id: str) -> None:
+    from verification import claim_check as service
+
+    service.claim_check_execute(check_id=check_id)

@@ -67,3 +67,9 @@ def report_get_for_viewer(scope: CourseScope, public_id: Any) -> SubmissionJob:
 
 def report_is_visible_to(scope: CourseScope, job: SubmissionJob) -> bool:
     return reports_visible_to(scope).filter(pk=job.pk).exists()
+
+
+def claim_check_allowed(scope: CourseScope) -> bool:
+    """The single-claim check (course materials, not any student's work) is the
+    instructor's tool, in a course connected to Smart Notes."""
+    return scope.is_instructor and scope.course is not None

@@ -297,7 +297,7 @@ def job_verify(*, job_id: int) -> str:
     'busy' means another worker holds the run's live lease: retry later."""
     from verification.services import run_execute
 
-    job = SubmissionJob.objects.filter(pk=job_id).only("state", "run_id").first()
+    job = SubmissionJob.objects.filter(pk=job_id).only("state", "run_id", "course_id").first()
     if job is None or job.run_id is None or job.state not in (State.QUEUED, State.VERIFYING):
         return "skip"
     job_state_set(
@@ -318,4 +318,22 @@ def job_verify(*, job_id: int) -> str:
             job_id, State.POSTING, from_states=(State.VERIFYING,), posting_started_at=timezone.now()
         ):
             job_enqueue(job_id, step="post")
+            _counts_enqueue(course_id=job.course_id)
     return "done"
+
+
+def _counts_enqueue(*, course_id: int | None) -> None:
+    """Count the finished report's verdicts on the low-priority analytics queue."""
+    from analytics.tasks import run_counts_sync as run_counts_sync_task
+
+    if course_id is None:
+        return
+
+    def send() -> None:
+        try:
+            run_counts_sync_task.delay(course_id)
+        except KombuOperationalError:
+            # The dashboards count on their next view; the comment must not wait.
+            logger.warning("canvas_pipeline.counts_enqueue_failed", course_id=course_id)
+
+    transaction.on_commit(send)

@@ -10,7 +10,7 @@ from smartnotes import settings as project_settings
 from smartnotes.celery import QUEUE_NAMES
 from tests.conftest import REPO
 
-APP_SERVICES = ("web", "cpu-worker", "gpu-worker", "beat")
+APP_SERVICES = ("web", "cpu-worker", "realtime-worker", "gpu-worker", "beat")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def _queues(command: str) -> set[str]:
 
 def test_compose_has_the_production_topology(compose):
     assert set(compose["services"]) >= {*APP_SERVICES, "postgres", "redis"}
-    for name in ("web", "cpu-worker", "gpu-worker", "postgres", "redis"):
+    for name in ("web", "cpu-worker", "realtime-worker", "gpu-worker", "postgres", "redis"):
         assert "healthcheck" in compose["services"][name], name
 
 
@@ -39,14 +39,28 @@ def test_every_app_service_gets_the_required_production_variables(compose):
 
 def test_workers_consume_every_declared_queue_and_gpu_worker_only_gpu(compose):
     cpu = _queues(compose["services"]["cpu-worker"]["command"])
+    realtime = _queues(compose["services"]["realtime-worker"]["command"])
     gpu = _queues(compose["services"]["gpu-worker"]["command"])
     demo = _queues(compose["services"]["demo-worker"]["command"])
 
-    assert cpu | gpu | demo == set(QUEUE_NAMES)
+    assert cpu | realtime | gpu | demo == set(QUEUE_NAMES)
     assert "gpu" in cpu, "CPU workers must take gpu work as fallback"
     assert gpu == {"gpu"}
     assert demo == {"demo"}, "the public demo never runs on Canvas's workers"
     assert "demo" not in cpu
+
+
+def test_only_the_realtime_worker_takes_realtime_work_and_it_outweighs_batch_work(compose):
+    """A single-claim or draft check never waits behind a submission task, and a
+    burst of submissions gets a quarter of the CPU weight of the realtime worker."""
+    services = compose["services"]
+    consumers = [
+        name for name, s in services.items() if "realtime" in _queues(s.get("command", ""))
+    ]
+
+    assert consumers == ["realtime-worker"]
+    assert _queues(services["realtime-worker"]["command"]) == {"realtime"}
+    assert services["realtime-worker"]["cpu_shares"] > services["cpu-worker"]["cpu_shares"]
 
 
 def test_gpu_worker_reserves_a_gpu_and_uses_the_cuda_target(compose):
