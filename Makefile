@@ -16,7 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed ## Create .venv and install runtime + dev requirements
+# Browser-test tools (axe-core), exactly as locked; node_modules/ is not committed.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed node_modules/.package-lock.json ## Create .venv, install runtime + dev requirements and the npm test tools
 
 migrate: install ## Apply database migrations
 	$(PY) manage.py migrate --noinput

@@ -83,16 +83,26 @@ def _decorated(claim: ClaimResult) -> ClaimResult:
     return claim
 
 
-def claims_effective(run_id: int) -> list[ClaimResult]:
-    """The run's claims with their effective verdicts, most important first."""
-    claims = [
+def _claims_decorated(run_id: int, order: str) -> list[ClaimResult]:
+    return [
         _decorated(c)
         for c in ClaimResult.objects.filter(run_id=run_id)
         .select_related("override", "override__created_by")
         # `effective` is declared on ClaimResult for its readers; django-stubs sees a redefinition.
         .annotate(effective=effective_label())  # type: ignore[no-redef,unused-ignore]
-        .order_by("claim_index")
+        .order_by(order)
     ]
+
+
+def claims_arrived(run_id: int) -> list[ClaimResult]:
+    """The claims decided so far, in the order the worker stored them (a running run's
+    progress: the most important first, wave by wave), with their effective verdicts."""
+    return _claims_decorated(run_id, "id")
+
+
+def claims_effective(run_id: int) -> list[ClaimResult]:
+    """The run's claims with their effective verdicts, most important first."""
+    claims = _claims_decorated(run_id, "claim_index")
     return sorted(
         claims,
         key=lambda c: importance_key(

@@ -334,11 +334,15 @@ def run_execute(*, run_id: int) -> bool:
         progress("indexing materials", 0.02)
         index = corpus_index_get(corpus=run.corpus)
         verifier = verifier_get()
+        claims_total_remember(run_id=run_id, text=run.submission_text, config=verifier.config)
         report = verifier.verify(
             run.submission_text,
             index,
             material_errors=_material_errors(run.corpus),
             progress=progress,
+            # Each wave is stored as it is decided, so pages show claims while the run
+            # runs; whatever acts on a run (the comment, counts) waits for DONE.
+            on_results=lambda results: _claims_store(run=run, results=results),
         )
         metrics_export(verifier)
     except VerificationError as exc:
@@ -362,7 +366,7 @@ def run_execute(*, run_id: int) -> bool:
         raise
     report_url = f"{settings.SMARTNOTES_BASE_URL}/demo/runs/{run.public_id}/"
     with transaction.atomic():
-        _claims_store(run=run, report=report)
+        _claims_store(run=run, results=report.claims)
         run.report = report.to_dict()
         run.report_text = render_text(report, report_url=report_url)
         run.model_version = report.model_version
@@ -383,10 +387,22 @@ def run_execute(*, run_id: int) -> bool:
     return True
 
 
-def _claims_store(*, run: VerificationRun, report) -> None:  # type: ignore[no-untyped-def]
+def claims_total_remember(*, run_id: int, text: str, config) -> None:  # type: ignore[no-untyped-def]
+    """Note how many claims a running run will decide, for its progress ("3 of 12").
+
+    Kept in the shared cache, not a column: it is a hint for the progress page only
+    (None when missing) and the finished run's total is its claim rows."""
+    from verification.engine import extract_claims
+    from verification.run_progress import claims_total_set
+
+    claims_total_set(run_id=run_id, total=len(extract_claims(text, config).claims))
+
+
+def _claims_store(*, run: VerificationRun, results) -> None:  # type: ignore[no-untyped-def]
+    """Write claim results (idempotent: one row per run and claim index)."""
     from verification.engine.types import claim_result_to_dict
 
-    for result in report.claims:
+    for result in results:
         ClaimResult.objects.update_or_create(
             run=run,
             claim_index=result.claim.index,

@@ -7,5 +7,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("demo/", views.demo_form, name="demo"),
     path("demo/runs/<uuid:public_id>/", views.demo_run, name="demo-run"),
-    path("demo/runs/<uuid:public_id>/status.json", views.demo_run_status, name="demo-run-status"),
+    path(
+        "demo/runs/<uuid:public_id>/progress.json",
+        views.demo_run_progress,
+        name="demo-run-progress",
+    ),
 ]

@@ -1,16 +1,18 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from smartnotes.errors import ApplicationError
+from smartnotes.progress import progress_response
 from verification import demo, selectors, services
 from verification.engine.limits import mb
 from verification.forms import DemoForm
 from verification.limits import limits_describe
 from verification.models import VerificationRun
 from verification.reports import report_effective
+from verification.run_progress import run_snapshot
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -100,20 +102,14 @@ def demo_run(request: HttpRequest, public_id: str) -> HttpResponse:
         "report": report_effective(run) if finished else None,
         "comment": selectors.run_comment_preview(run=run) if finished else "",
         "materials": run.corpus.materials.order_by("id"),
+        "snapshot": None if run.is_finished else run_snapshot(run, request=request),
     }
     return render(request, "verification/demo_run.html", context)
 
 
 @require_GET
-def demo_run_status(request: HttpRequest, public_id: str) -> JsonResponse:
+def demo_run_progress(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The run's progress and the claims decided so far (smartnotes.progress)."""
     _demo_enabled()
     run = selectors.run_get_demo(public_id=public_id, owned=demo.owned_runs(request))
-    return JsonResponse(
-        {
-            "status": run.status,
-            "stage": run.stage,
-            "progress": run.progress,
-            "finished": run.is_finished,
-            "error": run.error_message if run.status == VerificationRun.Status.FAILED else "",
-        }
-    )
+    return progress_response(request, run_snapshot(run, request=request))

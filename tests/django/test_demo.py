@@ -72,19 +72,18 @@ def test_unreadable_essay_file_gets_a_clear_message_from_the_worker(client):
     assert "essay.pdf could not be read as PDF" in page
 
 
-def test_status_json_reports_progress_while_queued(client):
+def test_progress_reports_a_queued_run(client):
     run = RunFactory()
     own(client, run)
 
-    body = client.get(reverse("verification:demo-run-status", args=[run.public_id])).json()
+    body = client.get(reverse("verification:demo-run-progress", args=[run.public_id])).json()
 
-    assert body == {
-        "status": "pending",
-        "stage": "",
-        "progress": 0.0,
-        "finished": False,
-        "error": "",
-    }
+    assert (body["state"], body["progress"], body["checked"], body["claims"]) == (
+        "queued",
+        0.0,
+        0,
+        [],
+    )
 
 
 def test_finished_report_escapes_html_from_the_essay(client, verifier_settings):

@@ -135,7 +135,7 @@ def test_a_canvas_run_is_never_shown_on_the_demo_pages(client):
     own(client, run)
 
     assert client.get(reverse("verification:demo-run", args=[run.public_id])).status_code == 404
-    status_url = reverse("verification:demo-run-status", args=[run.public_id])
+    status_url = reverse("verification:demo-run-progress", args=[run.public_id])
     assert client.get(status_url).status_code == 404
 
 

@@ -30,9 +30,9 @@ def _submit(client, request_id: str = "") -> VerificationRun:
 
 def _finished_status(client, run: VerificationRun) -> dict:
     def finished():
-        url = reverse("verification:demo-run-status", args=[run.public_id])
-        status = client.get(url).json()
-        return status if status["finished"] else None
+        url = reverse("verification:demo-run-progress", args=[run.public_id])
+        snapshot = client.get(url).json()
+        return snapshot if snapshot["state"] in ("done", "failed") else None
 
     return wait_until(finished, timeout_s=180, what=f"run {run.pk} to finish")
 
@@ -42,7 +42,7 @@ def test_a_demo_submission_is_verified_by_the_worker(client, celery_worker, tmp_
 
     status = _finished_status(client, run)
 
-    assert status["status"] == "done", status
+    assert status["state"] == "done", status
     page = client.get(reverse("verification:demo-run", args=[run.public_id])).content.decode()
     assert "Claim by claim" in page
     assert VerificationRun.objects.get(pk=run.pk).claims.exists()
@@ -75,6 +75,6 @@ def test_a_run_is_finished_after_its_worker_is_killed(client, celery_worker, wor
         worker_stop(replacement)
 
     run.refresh_from_db()
-    assert status["status"] == "done", status
+    assert status["state"] == "done", status
     assert run.attempts == 2
     assert run.claims.exists()
