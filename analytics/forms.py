@@ -64,6 +64,22 @@ class SettingsForm(forms.ModelForm):
             "draft_checks_per_day": forms.NumberInput(attrs={"min": 1, "max": 100}),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A number left empty keeps the course's value, so a form without it changes nothing.
+        for name in ("draft_retention_days", "draft_checks_per_day"):
+            self.fields[name].required = False
+
+    def _kept(self, name: str) -> Any:
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value is None else value
+
+    def clean_draft_retention_days(self) -> Any:
+        return self._kept("draft_retention_days")
+
+    def clean_draft_checks_per_day(self) -> Any:
+        return self._kept("draft_checks_per_day")
+
 
 class _MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True

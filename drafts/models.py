@@ -30,7 +30,9 @@ class Draft(models.Model):
     class Meta:
         indexes = [
             # The rate limit and the student's list: a person's drafts of one assignment by time.
-            models.Index(fields=["course", "user", "assignment", "created_at"], name="draft_window"),
+            models.Index(
+                fields=["course", "user", "assignment", "created_at"], name="draft_window"
+            ),
             models.Index(fields=["created_at"], name="draft_created"),
         ]
 

@@ -77,7 +77,9 @@ def reread_passage(claim: ClaimResult) -> RereadPassage | None:
     evidence: list[dict[str, Any]] = list((claim.detail or {}).get("evidence") or [])
     if not evidence:
         return None
-    quoted = [e for e in evidence if claim.evidence_quote and e.get("quote") == claim.evidence_quote]
+    quoted = [
+        e for e in evidence if claim.evidence_quote and e.get("quote") == claim.evidence_quote
+    ]
     best = quoted[0] if quoted else min(evidence, key=lambda e: e.get("retrieval_rank", 0))
     source = (best.get("source") or {}).get("description") or claim.evidence_source
     return RereadPassage(

@@ -120,16 +120,14 @@ def draft_create(
                 next_allowed_at=next_allowed_at,
             )
         run = run_create(
-            corpus=course.corpus,  # type: ignore[arg-type]  # checked above
+            corpus=course.corpus,  # checked by drafts_available_check
             essay=essay,
             source=VerificationRun.Source.DRAFT,
         )
         draft = Draft(course=course, user=user, assignment=assignment, run=run)
         draft.full_clean()
         draft.save()
-    logger.info(
-        "drafts.draft.created", draft_id=draft.pk, run_id=run.pk, course_id=course.pk
-    )
+    logger.info("drafts.draft.created", draft_id=draft.pk, run_id=run.pk, course_id=course.pk)
     return draft
 
 

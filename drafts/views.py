@@ -87,7 +87,8 @@ def check(request: LtiRequest, scope: CourseScope) -> HttpResponse:
         return _check_page(request, scope, assignment=_launch_assignment(request, scope))
     assignments = selectors.assignments_for_course(scope.course)
     if demo.body_too_large(request):
-        message = f"This draft is larger than the upload limit of {mb(settings.SMARTNOTES_UPLOAD_TOTAL_MAX_BYTES)}."
+        limit = mb(settings.SMARTNOTES_UPLOAD_TOTAL_MAX_BYTES)
+        message = f"This draft is larger than the upload limit of {limit}."
         return _check_page(request, scope, error=message, status=413)
     try:
         form = DraftForm(request.POST, request.FILES, assignments=assignments)

@@ -2,7 +2,6 @@
 cookies blocked) and a real worker process checks it: the most important claims
 appear while the rest are still being scored, then all of them."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from drafts.models import Draft
 from lti_tool.models import Platform as PlatformRow
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import wait_until
 from tests.factories import MATERIALS_TEXT
 from verification.models import VerificationRun
 from verification.services import UploadedMaterial
@@ -93,7 +91,7 @@ def course(lms: Any) -> CanvasCourse:
 
 
 @pytest.fixture
-def frame(page: Any, lms: Any, course: CanvasCourse) -> Iterator[Any]:
+def frame(page: Any, lms: Any, course: CanvasCourse) -> Any:
     page.goto(f"{lms.server.url}/course-page?persona=learner&height=1600")
     inner = page.frame_locator("iframe#tool")
     try:
@@ -101,7 +99,7 @@ def frame(page: Any, lms: Any, course: CanvasCourse) -> Iterator[Any]:
     except PlaywrightTimeoutError as exc:
         text = page.frames[-1].locator("body").inner_text(timeout=5_000)
         raise AssertionError(f"launch did not land: {text[:300]!r}") from exc
-    yield inner
+    return inner
 
 
 def _screenshots(page: Any, name: str) -> None:
