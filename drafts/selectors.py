@@ -29,6 +29,15 @@ def draft_list_for_learner(scope: CourseScope, *, limit: int = 20) -> list[Draft
     )
 
 
+def draft_list_for_staff(scope: CourseScope, *, limit: int = 200) -> list[Draft]:
+    """The course's drafts an instructor may open (none unless the course allows it)."""
+    return list(
+        drafts_visible_to(scope)
+        .select_related("run", "assignment", "user")
+        .order_by("-created_at")[:limit]
+    )
+
+
 def drafts_checked_count(course: CanvasCourse | None) -> int:
     """How many drafts the course's students have had checked (all an instructor sees
     of them unless the course lets instructors open drafts)."""

@@ -149,3 +149,16 @@ def passage(
     context = {"scope": scope, "draft": item, "passage": selectors.reread_passage(claim)}
     context["claim"] = claim
     return render(request, "drafts/passage.html", context)
+
+
+@require_GET
+@course_view(STAFF)
+def course_drafts(request: LtiRequest, scope: CourseScope) -> HttpResponse:
+    """The course's drafts for its staff: a list only where the course allows it."""
+    context = {
+        "scope": scope,
+        "drafts": selectors.draft_list_for_staff(scope),
+        "count": selectors.drafts_checked_count(scope.course),
+        "visible": bool(scope.course and scope.course.drafts_visible_to_staff),
+    }
+    return render(request, "drafts/course.html", context)

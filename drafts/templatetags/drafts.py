@@ -18,6 +18,7 @@ def drafts_checked(context: template.Context, scope: Any) -> dict[str, Any]:
         "request": context.get("request"),
         "count": selectors.drafts_checked_count(course),
         "enabled": bool(course and course.drafts_enabled),
+        "visible": bool(course and course.drafts_visible_to_staff),
     }
 
 

@@ -66,6 +66,10 @@ def test_an_instructor_sees_how_many_drafts_but_cannot_read_one(
     assert '1</span><span class="stat-label">draft checked by students' in class_view
     for path in ("", "progress/", "claims/0/passage/"):
         assert instructor.get(f"/drafts/{draft.public_id}/{path}").status_code == 404
+    listing = instructor.get("/drafts/course/").content.decode()
+    assert "Drafts are private to each student" in listing
+    assert "Lee Learner" not in listing
+    assert "chloroplasts" not in listing + class_view
     classmate = draft_course.client(draft_course.classmate, "learner")
     assert classmate.get(f"/drafts/{draft.public_id}/").status_code == 404
     assert learner.get(f"/drafts/{draft.public_id}/").status_code == 200
@@ -73,6 +77,7 @@ def test_an_instructor_sees_how_many_drafts_but_cannot_read_one(
     # The course setting lets instructors read drafts.
     draft_course.course.drafts_visible_to_staff = True
     draft_course.course.save()
+    assert "Lee Learner" in instructor.get("/drafts/course/").content.decode()
     assert instructor.get(f"/drafts/{draft.public_id}/").status_code == 200
 
 
