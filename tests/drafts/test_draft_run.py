@@ -1,16 +1,18 @@
 """A draft checked end to end on the real engine path (the test NLI model), as the
 real-time worker runs it: results for the student, nothing for Canvas."""
 
+import re
 from html import escape
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from canvas_pipeline.models import SubmissionJob
 from drafts import tasks
 from drafts.models import Draft
 from tests.drafts.conftest import DraftCourse
-from tests.factories import ESSAY_TEXT
+from tests.factories import ESSAY_TEXT, docx_bytes
 from verification.models import VerificationRun
 
 
@@ -73,3 +75,36 @@ def test_a_contradicted_claim_links_to_the_passage_to_reread(
     shown = [e for e in claim.detail["evidence"] if escape(e["passage_text"]) in passage]
     assert shown, "none of the claim's evidence passages is on the page"
     assert escape(shown[0]["source"]["description"]) in passage
+
+
+def test_an_uploaded_draft_file_is_read_on_the_worker(
+    draft_course: DraftCourse, verifier_settings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks.run_execute, "delay", lambda *args: None)
+    client = draft_course.client(draft_course.learner, "learner")
+    upload = SimpleUploadedFile("draft.docx", docx_bytes("My draft", [ESSAY_TEXT]))
+
+    assert client.post("/drafts/", {"file": upload}).status_code == 302
+    draft = Draft.objects.get()
+    tasks.run_execute(draft.run_id)
+
+    run = VerificationRun.objects.get(pk=draft.run_id)
+    assert run.status == VerificationRun.Status.DONE
+    assert "Photosynthesis turns light energy" in run.submission_text
+    assert run.claims.exists()
+
+
+def test_a_draft_file_over_the_size_limit_is_refused_and_nothing_is_kept(
+    draft_course: DraftCourse, settings: Any
+) -> None:
+    settings.SMARTNOTES_UPLOAD_MAX_BYTES = 1024 * 1024
+    client = draft_course.client(draft_course.learner, "learner")
+    upload = SimpleUploadedFile("draft.txt", b"Plants need light. " * 80_000, "text/plain")
+
+    response = client.post("/drafts/", {"file": upload})
+
+    assert response.status_code == 400
+    message = r"draft\.txt is 1\.\d MB; the limit is 1 MB per file\."
+    assert re.search(message, response.content.decode())
+    assert not Draft.objects.exists()
+    assert not VerificationRun.objects.exists()
