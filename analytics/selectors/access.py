@@ -72,10 +72,6 @@ def report_get_for_viewer(scope: CourseScope, public_id: Any) -> SubmissionJob:
     return job
 
 
-def report_is_visible_to(scope: CourseScope, job: SubmissionJob) -> bool:
-    return reports_visible_to(scope).filter(pk=job.pk).exists()
-
-
 def drafts_visible_to(scope: CourseScope) -> QuerySet[Draft]:
     """The drafts whose text and results the scope's person may open (module docstring)."""
     if scope.course is None:
@@ -97,3 +93,7 @@ def draft_get_for_viewer(scope: CourseScope, public_id: Any) -> Draft:
     if draft is None:
         raise Http404("No such draft")
     return draft
+
+
+def report_is_visible_to(scope: CourseScope, job: SubmissionJob) -> bool:
+    return reports_visible_to(scope).filter(pk=job.pk).exists()
