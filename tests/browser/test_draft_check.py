@@ -153,6 +153,15 @@ def test_a_draft_shows_the_first_claims_before_the_last_is_scored(
     assert all(s["state"] == "running" for s in early)
     # Each contradicted or unsupported claim links to its passage to reread.
     flagged = frame.locator("article.claim.v-contradicted, article.claim.v-not_enough_evidence")
-    assert frame.locator("p.reread a").count() <= flagged.count()
+    links = frame.locator("p.reread a")
+    assert 1 <= links.count() <= flagged.count()
     assert_no_axe_violations(inner)
     _screenshots(page, "draft-results")
+
+    claim_text = links.first.locator("xpath=ancestor::article").locator(".claim-text").inner_text()
+    links.first.click()
+    frame.get_by_role("heading", name="Passage to reread").wait_for()
+    assert claim_text in frame.locator("main").inner_text()
+    assert frame.locator("blockquote.passage").inner_text().strip()
+    assert_no_axe_violations(page.frames[1])
+    _screenshots(page, "draft-passage")
