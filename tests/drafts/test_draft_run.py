@@ -108,3 +108,25 @@ def test_a_draft_file_over_the_size_limit_is_refused_and_nothing_is_kept(
     assert re.search(message, response.content.decode())
     assert not Draft.objects.exists()
     assert not VerificationRun.objects.exists()
+
+
+def test_an_unreadable_draft_says_why_and_does_not_use_up_a_check(
+    draft_course: DraftCourse, verifier_settings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks.run_execute, "delay", lambda *args: None)
+    draft_course.course.draft_checks_per_day = 1
+    draft_course.course.save()
+    client = draft_course.client(draft_course.learner, "learner")
+    broken = SimpleUploadedFile("draft.pdf", b"%PDF-1.4 not really a pdf", "application/pdf")
+
+    assert client.post("/drafts/", {"file": broken}).status_code == 302
+    draft = Draft.objects.get()
+    tasks.run_execute(draft.run_id)
+
+    run = VerificationRun.objects.get(pk=draft.run_id)
+    assert run.status == VerificationRun.Status.FAILED
+    page = client.get(f"/drafts/{draft.public_id}/").content.decode()
+    assert "The check stopped." in page
+    assert escape(run.error_message) in page
+    assert "Traceback" not in page
+    assert client.post("/drafts/", {"text": ESSAY_TEXT}).status_code == 302
