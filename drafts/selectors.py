@@ -2,19 +2,25 @@
 analytics.selectors.access (`drafts_visible_to`); these start from it."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from analytics.access import CourseScope
 from analytics.selectors.access import drafts_visible_to
 from canvas_pipeline.models import CanvasAssignment, CanvasCourse, SubmissionJob
 from drafts.models import Draft
+from lti_tool.models import LtiUser
 from verification.models import ClaimResult, VerificationRun
 from verification.reports import effective_label
 
+# The rate limit's window: any 24 hours, not a calendar day, so it never resets at a
+# midnight in a time zone the student is not in.
+RATE_WINDOW = timedelta(hours=24)
 # Verdicts whose claim links to the passage to reread.
 REREAD_LABELS = ("contradicted", "not_enough_evidence")
 
@@ -36,6 +42,41 @@ def draft_list_for_staff(scope: CourseScope, *, limit: int = 200) -> list[Draft]
         .select_related("run", "assignment", "user")
         .order_by("-created_at")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A student's draft checks of one assignment in the last 24 hours."""
+
+    limit: int
+    left: int
+    next_allowed_at: datetime | None  # None: a check may start now
+
+
+def draft_allowance(
+    *,
+    course: CanvasCourse,
+    user: LtiUser,
+    assignment: CanvasAssignment | None,
+    now: datetime | None = None,
+) -> Allowance:
+    """How many checks of this assignment the student has left, and when the next is
+    possible. Counted: checks started in the last 24 hours that did not fail (one that
+    could not run, e.g. an unreadable file, does not use up the allowance)."""
+    now = now or timezone.now()
+    limit = course.draft_checks_per_day
+    recent = list(
+        Draft.objects.filter(
+            course=course, user=user, assignment=assignment, created_at__gt=now - RATE_WINDOW
+        )
+        .exclude(run__status=VerificationRun.Status.FAILED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
+        return Allowance(limit=limit, left=limit - len(recent), next_allowed_at=None)
+    # Once the oldest of the last `limit` checks leaves the window, one is free again.
+    return Allowance(limit=limit, left=0, next_allowed_at=recent[limit - 1] + RATE_WINDOW)
 
 
 def drafts_checked_count(course: CanvasCourse | None) -> int:

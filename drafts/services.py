@@ -14,6 +14,7 @@ from django.utils.timesince import timeuntil
 
 from canvas_pipeline.models import CanvasAssignment, CanvasCourse
 from drafts.models import Draft
+from drafts.selectors import draft_allowance
 from lti_tool.models import LtiUser
 from smartnotes.errors import ApplicationError
 from verification.models import VerificationRun
@@ -21,9 +22,6 @@ from verification.services import UploadedMaterial, run_create
 
 logger = structlog.get_logger(__name__)
 
-# The rate limit's window: any 24 hours, not a calendar day, so it never resets at a
-# midnight in a time zone the student is not in.
-RATE_WINDOW = timedelta(hours=24)
 PRUNE_BATCH = 500
 
 
@@ -56,33 +54,6 @@ def drafts_available_check(course: CanvasCourse | None) -> CanvasCourse:
     return course
 
 
-def draft_next_allowed_at(
-    *,
-    course: CanvasCourse,
-    user: LtiUser,
-    assignment: CanvasAssignment | None,
-    now: datetime | None = None,
-) -> datetime | None:
-    """When the student may start the next check of this assignment; None if now.
-
-    Counted: the checks started in the last 24 hours that did not fail (a check that
-    could not run, e.g. an unreadable file, does not use up the day's allowance)."""
-    now = now or timezone.now()
-    limit = course.draft_checks_per_day
-    recent = list(
-        Draft.objects.filter(
-            course=course, user=user, assignment=assignment, created_at__gt=now - RATE_WINDOW
-        )
-        .exclude(run__status=VerificationRun.Status.FAILED)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
-    )
-    if len(recent) < limit:
-        return None
-    # Once the oldest of the last `limit` checks leaves the window, one is free again.
-    return recent[limit - 1] + RATE_WINDOW
-
-
 def rate_limit_message(*, limit: int, next_allowed_at: datetime, now: datetime) -> str:
     when = date_format(next_allowed_at.astimezone(UTC), "H:i \\U\\T\\C \\o\\n l j F")
     return (
@@ -109,9 +80,9 @@ def draft_create(
         # One check at a time per student, so two quick clicks cannot both pass the limit.
         LtiUser.objects.select_for_update().filter(pk=user.pk).first()
         now = timezone.now()
-        next_allowed_at = draft_next_allowed_at(
+        next_allowed_at = draft_allowance(
             course=course, user=user, assignment=assignment, now=now
-        )
+        ).next_allowed_at
         if next_allowed_at is not None:
             raise DraftRateLimited(
                 rate_limit_message(

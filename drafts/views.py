@@ -58,6 +58,11 @@ def _check_page(
     if form is None:
         initial = {"assignment": assignment.pk if assignment else None}
         form = DraftForm(assignments=assignments, initial=initial)
+    allowance = None
+    if not unavailable and scope.course is not None:
+        allowance = selectors.draft_allowance(
+            course=scope.course, user=scope.user, assignment=assignment
+        )
     context = {
         "scope": scope,
         "form": form,
@@ -68,6 +73,7 @@ def _check_page(
         "limits": limits_describe(),
         "per_day": scope.course.draft_checks_per_day if scope.course else 0,
         "retention_days": scope.course.draft_retention_days if scope.course else 0,
+        "allowance": allowance,
     }
     return render(request, "drafts/check.html", context, status=status)
 

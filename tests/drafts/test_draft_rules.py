@@ -20,6 +20,7 @@ def test_the_eleventh_check_in_24_hours_is_refused_with_the_next_allowed_time(
     draft_course: DraftCourse,
 ) -> None:
     client = draft_course.client(draft_course.learner, "learner")
+    assert "10 of 10 draft checks left in any 24 hours." in client.get("/drafts/").content.decode()
     for _ in range(10):
         assert _post(client).status_code == 302
     first = Draft.objects.order_by("created_at").first()
@@ -35,6 +36,8 @@ def test_the_eleventh_check_in_24_hours_is_refused_with_the_next_allowed_time(
     assert "You have used all 10 draft checks for this assignment in the last 24 hours" in page
     assert f"Your next check is possible at {next_at:%H:%M} UTC on {next_at:%A} " in page
     assert Draft.objects.count() == 10
+    form = client.get("/drafts/").content.decode()
+    assert f"No draft checks left until {next_at:%H:%M} UTC on {next_at:%A} " in form
     # Rolling 24 hours, not a calendar day: once the oldest is 24 hours old, one more.
     Draft.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(hours=25))
     assert _post(client).status_code == 302
