@@ -145,7 +145,9 @@ def course_settings_save(
     min_confidence: float,
     hold_for_review: bool,
     is_enabled: bool,
+    **drafts: Any,
 ) -> CanvasCourse:
+    """Save the settings page; ``drafts`` are the draft check's (analytics.forms.DRAFT_SETTINGS)."""
     from canvas_pipeline.services.setup import course_settings_update
 
     return course_settings_update(
@@ -154,6 +156,7 @@ def course_settings_save(
         auto_post=auto_post,
         min_confidence=min_confidence,
         hold_for_review=hold_for_review,
+        **drafts,
     )
 
 

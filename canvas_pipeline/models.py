@@ -8,6 +8,7 @@ carry global ids (shard x 10^13 + local), normalised by canvas_pipeline.ids.
 
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from lti_tool.models import LtiContext, LtiUser, Platform
@@ -103,6 +104,17 @@ class CanvasCourse(models.Model):
     # Claims below this confidence are left out of the comment (kept in the full report).
     min_confidence = models.FloatField(default=0.0)
     hold_for_review = models.BooleanField(default=False)
+    # Student draft checks (drafts app): private to the student unless drafts_visible_to_staff;
+    # deleted after draft_retention_days; draft_checks_per_day per student and assignment
+    # in any 24 hours.
+    drafts_enabled = models.BooleanField(default=True)
+    drafts_visible_to_staff = models.BooleanField(default=False)
+    draft_retention_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    draft_checks_per_day = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,6 +122,14 @@ class CanvasCourse(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["installation", "canvas_course_id"], name="canvas_course_uniq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(draft_retention_days__gte=1, draft_retention_days__lte=365),
+                name="canvas_course_draft_retention_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(draft_checks_per_day__gte=1, draft_checks_per_day__lte=100),
+                name="canvas_course_draft_checks_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(min_confidence__gte=0.0, min_confidence__lte=1.0),

@@ -76,11 +76,15 @@ def registered_validators() -> dict[str, Any]:
 
 
 def landing_url_name(lti: LtiLaunch) -> str:
-    """Where a role lands: staff on the course page, learners on their feedback,
-    institution/system administrators on the installation status page."""
+    """Where a role lands: staff on the course page, learners on their feedback (or,
+    launched from an assignment, on its draft check), institution/system
+    administrators on the installation status page."""
     if lti.is_instructor and lti.context is not None:
         return "analytics:course"
     if lti.is_learner and lti.context is not None:
+        # Canvas substitutes $Canvas.assignment.id only in an assignment's launch.
+        if lti.custom.get("canvas_assignment_id", "").isdigit():
+            return "drafts:check"
         return "analytics:my-feedback"
     if lti.is_admin:
         return "lti_tool:status"

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "analytics",
     "canvas_pipeline",
     "asset_processor",
+    "drafts",
 ]
 
 MIDDLEWARE = [

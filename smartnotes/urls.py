@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("lti/", include("lti_tool.urls")),
     path("course/", include("analytics.urls")),
+    path("drafts/", include("drafts.urls")),
     path("canvas/", include("canvas_pipeline.urls")),
     path("asset-processor/", include("asset_processor.urls")),
     path("", include("verification.urls")),

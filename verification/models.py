@@ -63,6 +63,8 @@ class VerificationRun(models.Model):
         DEMO = "demo"
         CANVAS = "canvas"
         CLI = "cli"
+        # A student's draft check (drafts app): private, never posted to Canvas.
+        DRAFT = "draft"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     corpus = models.ForeignKey(Corpus, on_delete=models.PROTECT, related_name="runs")

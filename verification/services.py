@@ -245,7 +245,12 @@ def run_send(*, run_id: int, source: str) -> None:
     time limits, so the public demo can never delay Canvas work on `gpu`."""
     from verification.tasks import run_execute as run_execute_task
 
-    if source == VerificationRun.Source.DEMO:
+    if source == VerificationRun.Source.DRAFT:
+        # A student's draft: the drafts app's task, on the real-time queue.
+        from drafts.tasks import run_execute as draft_run_execute_task
+
+        draft_run_execute_task.delay(run_id)
+    elif source == VerificationRun.Source.DEMO:
         limit_s = settings.SMARTNOTES_DEMO_TIME_LIMIT_S
         run_execute_task.apply_async(
             (run_id,), queue="demo", soft_time_limit=limit_s, time_limit=limit_s + 30

@@ -14,7 +14,8 @@ from django.db import InterfaceError, OperationalError
 UNEXPECTED_RETRY_S = 5
 
 
-def _run_failed(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+def run_task_failed(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+    """`on_failure` of every task that executes a run: the run is FAILED with the reason."""
     from verification.services import run_fail_unexpected
 
     run_id = args[0] if args else kwargs.get("run_id")
@@ -22,17 +23,20 @@ def _run_failed(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignor
         run_fail_unexpected(run_id=run_id, exc=exc)
 
 
-@shared_task(
-    name="verification.run_execute",
-    bind=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-    on_failure=_run_failed,
-)
-def run_execute(self: Any, run_id: int) -> None:
+# The options of every task that executes a run (this one, drafts.run_execute).
+RUN_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "on_failure": run_task_failed,
+}
+
+
+def run_execute_attempt(task: Any, run_id: int) -> None:
+    """One delivery of a run to `task` (a bound run task): execute it, and own the retries."""
     from verification import services
 
     try:
@@ -42,7 +46,7 @@ def run_execute(self: Any, run_id: int) -> None:
     except Exception as exc:
         # Unexpected: the run was given back; try again while it has attempts left.
         if services.run_attempts_left(run_id=run_id):
-            raise self.retry(exc=exc, countdown=UNEXPECTED_RETRY_S) from exc
+            raise task.retry(exc=exc, countdown=UNEXPECTED_RETRY_S) from exc
         raise
     if done:
         return
@@ -50,7 +54,12 @@ def run_execute(self: Any, run_id: int) -> None:
     # so a run whose worker was killed is finished without waiting for the sweeper.
     remaining_s = services.run_lease_remaining_s(run_id=run_id)
     if remaining_s is not None:
-        raise self.retry(countdown=remaining_s + 1, max_retries=20)
+        raise task.retry(countdown=remaining_s + 1, max_retries=20)
+
+
+@shared_task(name="verification.run_execute", **RUN_TASK_OPTIONS)
+def run_execute(self: Any, run_id: int) -> None:
+    run_execute_attempt(self, run_id)
 
 
 @shared_task(name="verification.runs_requeue_stale")

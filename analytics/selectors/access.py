@@ -10,6 +10,12 @@
 Every report page (learner, instructor, Canvas "Full report", Asset Processor) and
 every export starts from `reports_visible_to`; tests/analytics/test_report_access.py
 checks each role on each page.
+
+Drafts (the student's draft check, `drafts` app) follow `drafts_visible_to`:
+- a learner: their own drafts in the launch's course;
+- instructors, TAs and administrators: none, unless the course lets instructors see
+  drafts (`CanvasCourse.drafts_visible_to_staff`); then every draft of the course.
+  Without it they see only how many drafts were checked (`drafts.selectors`).
 """
 
 from typing import Any
@@ -19,6 +25,7 @@ from django.http import Http404
 
 from analytics.access import CourseScope
 from canvas_pipeline.models import SubmissionJob
+from drafts.models import Draft
 
 State = SubmissionJob.State
 
@@ -63,6 +70,29 @@ def report_get_for_viewer(scope: CourseScope, public_id: Any) -> SubmissionJob:
     if job is None:
         raise Http404("No such report")
     return job
+
+
+def drafts_visible_to(scope: CourseScope) -> QuerySet[Draft]:
+    """The drafts whose text and results the scope's person may open (module docstring)."""
+    if scope.course is None:
+        return Draft.objects.none()
+    drafts = Draft.objects.filter(course=scope.course)
+    if scope.is_staff or scope.is_admin:
+        return drafts if scope.course.drafts_visible_to_staff else Draft.objects.none()
+    return drafts.filter(user=scope.user)
+
+
+def draft_get_for_viewer(scope: CourseScope, public_id: Any) -> Draft:
+    """One draft the scope may open, with its run; 404 for anyone else."""
+    draft = (
+        drafts_visible_to(scope)
+        .select_related("run", "assignment", "user")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if draft is None:
+        raise Http404("No such draft")
+    return draft
 
 
 def report_is_visible_to(scope: CourseScope, job: SubmissionJob) -> bool:

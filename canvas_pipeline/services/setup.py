@@ -142,6 +142,10 @@ def course_settings_update(
     auto_post: bool | None = None,
     min_confidence: float | None = None,
     hold_for_review: bool | None = None,
+    drafts_enabled: bool | None = None,
+    drafts_visible_to_staff: bool | None = None,
+    draft_retention_days: int | None = None,
+    draft_checks_per_day: int | None = None,
 ) -> CanvasCourse:
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
         raise ApplicationError("Minimum confidence is between 0 and 1.", code="bad_min_confidence")
@@ -150,6 +154,10 @@ def course_settings_update(
         ("auto_post", auto_post),
         ("min_confidence", min_confidence),
         ("hold_for_review", hold_for_review),
+        ("drafts_enabled", drafts_enabled),
+        ("drafts_visible_to_staff", drafts_visible_to_staff),
+        ("draft_retention_days", draft_retention_days),
+        ("draft_checks_per_day", draft_checks_per_day),
     ):
         if value is not None:
             setattr(course, field, value)
