@@ -70,6 +70,12 @@ app.conf.update(
             "schedule": crontab(hour=3, minute=17),
             "options": {"expires": 3600},
         },
+        # Nightly: drafts past their course's retention (docs/drafts.md).
+        "drafts-prune": {
+            "task": "drafts.prune",
+            "schedule": crontab(hour=4, minute=7),
+            "options": {"expires": 3600},
+        },
         # Nightly: stored events past CANVAS_EVENT_RETENTION_DAYS.
         "canvas-pipeline-events-prune": {
             "task": "canvas_pipeline.events_prune",

@@ -26,3 +26,9 @@ def _queue(task_name: str) -> str:
 )
 def test_each_task_goes_to_the_queue_of_its_priority(task_name, queue):
     assert _queue(task_name) == queue
+
+
+def test_expired_drafts_are_pruned_every_night():
+    entries = [e for e in app.conf.beat_schedule.values() if e["task"] == "drafts.prune"]
+    assert len(entries) == 1
+    assert _queue(entries[0]["task"]) == "submissions"
