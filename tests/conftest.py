@@ -3,10 +3,12 @@ and REDIS_URL. In CI they must be configured; elsewhere a test that needs one
 is skipped with the reason."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,8 +123,6 @@ def worker_start(
 
 def worker_stop(process: subprocess.Popen[bytes], *, kill: bool = False) -> None:
     """Stop the worker and its children; kill=True is SIGKILL to the whole group."""
-    import signal
-
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
     try:
@@ -130,6 +130,31 @@ def worker_stop(process: subprocess.Popen[bytes], *, kill: bool = False) -> None
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@contextmanager
+def worker_paused_mid_run(
+    process: subprocess.Popen[bytes], run_id: int, *, timeout_s: float = 180.0
+) -> Iterator[int]:
+    """Freeze the worker (SIGSTOP to its process group) as soon as run `run_id` has
+    stored its first wave of claims, and resume it (SIGCONT) when the block ends; yields
+    how many claims were stored. A run on a small essay finishes within a second of its
+    model loading, faster than a page polls, so this is how a test sees it half-way."""
+    from verification.models import ClaimResult, VerificationRun
+
+    deadline = time.monotonic() + timeout_s
+    while not ClaimResult.objects.filter(run_id=run_id).exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"run {run_id} stored no claims within {timeout_s} s")
+        time.sleep(0.002)
+    os.killpg(process.pid, signal.SIGSTOP)
+    try:
+        run = VerificationRun.objects.get(pk=run_id)
+        if run.status != VerificationRun.Status.RUNNING:
+            pytest.fail(f"run {run_id} was already {run.status} when its worker was paused")
+        yield ClaimResult.objects.filter(run_id=run_id).count()
+    finally:
+        os.killpg(process.pid, signal.SIGCONT)
 
 
 @pytest.fixture

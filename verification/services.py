@@ -409,25 +409,27 @@ def claims_total_remember(*, run_id: int, text: str, config) -> None:  # type: i
 
 
 def _claims_store(*, run: VerificationRun, results) -> None:  # type: ignore[no-untyped-def]
-    """Write claim results (idempotent: one row per run and claim index)."""
+    """Write claim results (idempotent: one row per run and claim index), all or none,
+    so a page polling the run shows whole waves."""
     from verification.engine.types import claim_result_to_dict
 
-    for result in results:
-        ClaimResult.objects.update_or_create(
-            run=run,
-            claim_index=result.claim.index,
-            defaults={
-                "text": result.claim.text,
-                "start": result.claim.start,
-                "end": result.claim.end,
-                "label": result.label,
-                "confidence": result.confidence,
-                "is_conflicting": result.is_conflicting,
-                "evidence_quote": result.evidence_quote,
-                "evidence_source": result.source.describe() if result.source else "",
-                "detail": claim_result_to_dict(result),
-            },
-        )
+    with transaction.atomic():
+        for result in results:
+            ClaimResult.objects.update_or_create(
+                run=run,
+                claim_index=result.claim.index,
+                defaults={
+                    "text": result.claim.text,
+                    "start": result.claim.start,
+                    "end": result.claim.end,
+                    "label": result.label,
+                    "confidence": result.confidence,
+                    "is_conflicting": result.is_conflicting,
+                    "evidence_quote": result.evidence_quote,
+                    "evidence_source": result.source.describe() if result.source else "",
+                    "detail": claim_result_to_dict(result),
+                },
+            )
 
 
 def run_fail(*, run: VerificationRun, code: str, message: str) -> None:

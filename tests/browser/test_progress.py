@@ -16,6 +16,7 @@ from lti_tool.models import Platform as PlatformRow
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_dashboards import _no_horizontal_scroll, _open
+from tests.conftest import worker_paused_mid_run
 from verification import services
 from verification.models import VerificationRun
 
@@ -51,18 +52,22 @@ def worker_env(worker_env: dict[str, str], nli_model_dir: Any) -> dict[str, str]
     return worker_env
 
 
-def _watch(frame: Any, *, on_first_claims: Any = None) -> list[dict[str, Any]]:
-    """Samples of the progress element until the finished report replaces it."""
-    samples: list[dict[str, Any]] = []
+def _watch(frame: Any, worker: Any, run_id: int, in_progress: Any) -> list[dict[str, Any]]:
+    """Samples of the progress element until the finished report replaces it. The
+    worker is paused after its first wave, so the page is seen (and `in_progress`
+    runs) with some claims decided and the rest to come."""
+    with worker_paused_mid_run(worker, run_id) as stored:
+        frame.wait_for_function(
+            f"(({_PROGRESS_STATE})() || {{claims: 0}}).claims >= {stored}", timeout=30_000
+        )
+        in_progress()
+        samples = [frame.evaluate(_PROGRESS_STATE)]
     deadline = time.monotonic() + WATCH_S
     while time.monotonic() < deadline:
         state = frame.evaluate(_PROGRESS_STATE)
         if state is None:
             return samples
         samples.append(state)
-        if on_first_claims and state["claims"]:
-            on_first_claims()
-            on_first_claims = None
         frame.wait_for_timeout(100)
     pytest.fail(f"the run did not finish within {WATCH_S} s: last state {samples[-1:]}")
 
@@ -94,9 +99,10 @@ def test_the_demo_shows_claims_as_they_are_decided(
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "progress-demo-running-1280.png"), full_page=True)
 
-    samples = _watch(page.main_frame, on_first_claims=in_progress)
-
     run = VerificationRun.objects.latest("id")
+    samples = _watch(page.main_frame, celery_worker, run.pk, in_progress)
+
+    run.refresh_from_db()
     assert run.status == VerificationRun.Status.DONE, run.error_message
     total = run.claims.count()
     _check_progress_shown(samples, total)
@@ -169,7 +175,7 @@ def test_the_instructor_report_shows_claims_as_they_are_decided_in_frame(
         # A cross-site frame paints only what is in the viewport: no full_page here.
         page.screenshot(path=str(ARTIFACTS / "progress-instructor-running-375.png"))
 
-    samples = _watch(inner, on_first_claims=in_progress)
+    samples = _watch(inner, celery_worker, verifying_job.run_id, in_progress)
 
     run = VerificationRun.objects.get(pk=verifying_job.run_id)
     assert run.status == VerificationRun.Status.DONE, run.error_message
