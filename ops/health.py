@@ -14,6 +14,10 @@ from django.db import connection
 
 Status = Literal["ok", "degraded", "down"]
 CHECK_DEADLINE_S = 3.0
+REQUIRED_QUEUES = ("realtime", "submissions", "gpu", "analytics")
+"""Queues some live worker must consume: without one, drafts and single-claim checks
+(realtime), submissions or verdict counts (analytics) wait for ever. `demo` is optional:
+its worker runs only with the demo profile."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +95,7 @@ def _workers() -> ComponentStatus:
     queues = sorted({q for b in beats for q in b.queues.split(",") if q})
     hosts = sorted({b.hostname for b in beats})
     data: dict[str, object] = {"hosts": hosts, "processes": len(beats), "queues": queues}
-    missing = [q for q in ("submissions", "gpu") if q not in queues]
+    missing = [q for q in REQUIRED_QUEUES if q not in queues]
     if missing:
         return ComponentStatus("workers", "degraded", f"no worker consumes {missing}", data)
     return ComponentStatus("workers", "ok", f"{len(hosts)} worker host(s)", data)

@@ -32,6 +32,32 @@ def test_readiness_without_workers_is_degraded_with_503(client):
     assert "no Celery worker heartbeat" in workers["detail"]
 
 
+def _heartbeat(hostname: str, queues: str) -> None:
+    from django.utils import timezone
+
+    from ops.models import WorkerHeartbeat
+
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        hostname=hostname, pid=1, queues=queues, started_at=now, last_seen_at=now
+    )
+
+
+@pytest.mark.django_db(transaction=True)  # the checks read from their own threads
+def test_readiness_is_degraded_until_a_worker_takes_realtime_work(client):
+    _heartbeat("cpu@host", "analytics,gpu,submissions")
+
+    workers = client.get("/health/ready/").json()["components"]["workers"]
+    assert workers["status"] == "degraded"
+    assert workers["detail"] == "no worker consumes ['realtime']"
+
+    _heartbeat("realtime@host", "realtime")
+
+    workers = client.get("/health/ready/").json()["components"]["workers"]
+    assert workers["status"] == "ok"
+    assert workers["data"]["hosts"] == ["cpu@host", "realtime@host"]
+
+
 @pytest.mark.django_db
 def test_readiness_with_redis_stopped_is_degraded_quickly_not_500(client, settings):
     from smartnotes.celery import app
