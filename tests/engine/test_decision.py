@@ -101,8 +101,28 @@ def test_numbers_missing_from_every_window_are_a_feature() -> None:
     assert features["number_mismatch_entailing"] == 1.0
 
 
+def test_a_confidence_temperature_lowers_what_is_shown_not_the_label() -> None:
+    claim = "Condensation absorbs heat from the surrounding air."
+    related = _unit(CORPUS[2], claim, NliScores(0.02, 0.08, 0.90))
+    signals = claim_signals(claim, [related])
+    label, sure, probs, _ = _model(min_contradiction_anchor=0.3).decide(signals)
+    tempered = _model(min_contradiction_anchor=0.3, confidence_temperature=2.0)
+    label_t, less_sure, probs_t, _ = tempered.decide(signals)
+
+    assert (label_t, probs_t) == (label, probs)
+    assert 1 / len(VERDICT_LABELS) < less_sure < sure
+    shown = tempered.probabilities(signals.features, shown=True)
+    assert less_sure == pytest.approx(shown[label])
+    assert sum(shown.values()) == pytest.approx(1.0)
+
+
+def test_a_temperature_that_is_not_positive_is_refused() -> None:
+    with pytest.raises(ModelLoadError, match="temperature"):
+        _model(confidence_temperature=0.0)
+
+
 def test_decision_file_round_trips(tmp_path: Path) -> None:
-    model = _model(contradiction_floor=0.6)
+    model = _model(contradiction_floor=0.6, confidence_temperature=1.25)
     (tmp_path / DECISION_FILE).write_text(json.dumps(model.to_dict()))
     loaded = load_decision(tmp_path)
     assert loaded == model

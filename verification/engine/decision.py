@@ -17,8 +17,10 @@ single best NLI score:
 A small multinomial logistic regression over these features
 (`DecisionModel`, fitted on the tuning side of the quality benchmark by
 ``verification.training.decision_fit`` and stored beside the NLI model as
-``decision.json``) turns them into four probabilities; its confidence is the
-probability of the chosen label, so it is calibrated by construction.
+``decision.json``) turns them into four probabilities; the confidence shown is
+the chosen label's probability, softened by a temperature chosen on tuning
+families the regression was not fitted on (in-sample it is calibrated by
+construction; on sources it never saw, overconfident).
 """
 
 from __future__ import annotations
@@ -266,6 +268,11 @@ class DecisionModel:
             contradiction probability times its anchoring (the share of the
             claim's weighted key terms it contains) reaches this; a
             contradiction from evidence about something else never does.
+        confidence_temperature: the shown confidence comes from the scores
+            divided by this (above 1: less sure). Fitted in-sample the
+            regression is calibrated on the tuning side but overconfident on
+            sources it never saw; the temperature is chosen on the tuning side
+            by leaving one source family out. The label never depends on it.
         fitted_on: where the weights come from, for the model card.
     """
 
@@ -273,6 +280,7 @@ class DecisionModel:
     weights: tuple[tuple[float, ...], ...]
     contradiction_floor: float = 0.5
     min_contradiction_anchor: float = 0.35
+    confidence_temperature: float = 1.0
     fitted_on: str = ""
 
     def __post_init__(self) -> None:
@@ -283,17 +291,24 @@ class DecisionModel:
             )
         if len(self.weights) != len(self.labels):
             raise ModelLoadError("decision weights need one row per label; refit the decision")
+        if not self.confidence_temperature > 0:
+            raise ModelLoadError("the decision's confidence temperature must be positive")
 
     @property
     def version(self) -> str:
         """Short hash of the weights and thresholds (part of claim-cache keys)."""
         data = json.dumps([self.labels, self.weights, self.contradiction_floor,
-                           self.min_contradiction_anchor])  # fmt: skip
+                           self.min_contradiction_anchor, self.confidence_temperature])  # fmt: skip
         return hashlib.sha256(data.encode()).hexdigest()[:8]
 
-    def probabilities(self, features: Sequence[float]) -> dict[VerdictLabel, float]:
-        """Softmax of the linear scores: one probability per label, summing to 1."""
+    def probabilities(
+        self, features: Sequence[float], *, shown: bool = False
+    ) -> dict[VerdictLabel, float]:
+        """Softmax of the linear scores: one probability per label, summing to 1;
+        ``shown`` applies the confidence temperature (what a user is told)."""
         scores = [sum(w * x for w, x in zip(row, features, strict=True)) for row in self.weights]
+        if shown:
+            scores = [score / self.confidence_temperature for score in scores]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
@@ -302,8 +317,9 @@ class DecisionModel:
     def decide(
         self, signals: ClaimSignals
     ) -> tuple[VerdictLabel, float, dict[VerdictLabel, float], bool]:
-        """Label, its confidence, every probability, and whether the anchoring guard
-        or the contradiction floor moved the label away from CONTRADICTED."""
+        """Label, its shown confidence, every probability (unshown: what the label
+        was decided on), and whether the anchoring guard or the contradiction floor
+        moved the label away from CONTRADICTED."""
         probs = self.probabilities(signals.features)
         ranked = sorted(probs, key=lambda k: -probs[k])
         label = ranked[0]
@@ -313,10 +329,11 @@ class DecisionModel:
             off_topic = anchored < self.min_contradiction_anchor
             if off_topic or probs["contradicted"] < self.contradiction_floor:
                 label, guarded = ranked[1], True
-        confidence = probs[label]
+        shown = self.probabilities(signals.features, shown=True)
+        confidence = shown[label]
         if guarded and label == "not_enough_evidence":
             # "The materials do not settle it" holds whenever "contradicted" was doubted.
-            confidence = probs["not_enough_evidence"] + probs["contradicted"]
+            confidence = shown["not_enough_evidence"] + shown["contradicted"]
         return label, min(1.0, confidence), probs, guarded
 
     def to_dict(self) -> dict[str, object]:
@@ -326,6 +343,7 @@ class DecisionModel:
             "weights": [list(row) for row in self.weights],
             "contradiction_floor": self.contradiction_floor,
             "min_contradiction_anchor": self.min_contradiction_anchor,
+            "confidence_temperature": self.confidence_temperature,
             "fitted_on": self.fitted_on,
         }
 
@@ -341,6 +359,7 @@ class DecisionModel:
             weights=tuple(tuple(float(w) for w in row) for row in data["weights"]),  # type: ignore[attr-defined]
             contradiction_floor=float(data.get("contradiction_floor", 0.5)),  # type: ignore[arg-type]
             min_contradiction_anchor=float(data.get("min_contradiction_anchor", 0.35)),  # type: ignore[arg-type]
+            confidence_temperature=float(data.get("confidence_temperature", 1.0)),  # type: ignore[arg-type]
             fitted_on=str(data.get("fitted_on", "")),
         )
 

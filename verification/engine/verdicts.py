@@ -167,7 +167,7 @@ def decide_learned(
     """
     if not evidence:
         # Calibrated too: retrieval can miss a passage that would have settled it.
-        _, _, probs, _ = decision.decide(signals)
+        probs = decision.probabilities(signals.features, shown=True)
         confidence = probs["not_enough_evidence"] + probs["contradicted"]
         reason = Reason("no_evidence", "no passage of the materials matched this claim")
         return _result(
