@@ -251,7 +251,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     sample_weight = family_weights(families) if args.family_weights else None
     used = np.asarray([name not in UNANCHORED for name in FEATURE_NAMES])
 
-    def fit(x_fit: np.ndarray, y_fit: np.ndarray, weigh: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+    def fit(
+        x_fit: np.ndarray, y_fit: np.ndarray, weigh: np.ndarray | None = None
+    ) -> tuple[DecisionModel, dict]:
         weights = np.zeros((len(LABELS), len(FEATURE_NAMES)))
         weights[:, used] = fit_logistic(x_fit[:, used], y_fit, args.l2, sample_weight=weigh)
         return choose(
@@ -270,12 +272,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     figures = {**evaluate(tempered, x, y), "held_out_ece": held_out_ece[temperature],
                "held_out_ece_untempered": held_out_ece[1.0]}  # fmt: skip
     counts = {LABELS[k]: int(np.sum(y == k)) for k in range(len(LABELS))}
-    fitted = DecisionModel(
-        labels=model.labels,
-        weights=model.weights,
-        contradiction_floor=model.contradiction_floor,
-        min_contradiction_anchor=model.min_contradiction_anchor,
-        confidence_temperature=temperature,
+    fitted = replace(
+        tempered,
         fitted_on=(
             f"bench.quality tuning side, {len(y)} claims {counts}; l2={args.l2}; "
             f"tuning figures {json.dumps({k: round(v, 3) for k, v in figures.items()})}"
