@@ -413,21 +413,17 @@ def _claims_store(*, run: VerificationRun, results) -> None:  # type: ignore[no-
     so a page polling the run shows whole waves."""
     from verification.engine.types import claim_result_to_dict
 
+    columns = ("text", "start", "end", "label", "confidence", "is_conflicting", "evidence_quote")
     with transaction.atomic():
         for result in results:
+            detail = claim_result_to_dict(result)
             ClaimResult.objects.update_or_create(
                 run=run,
                 claim_index=result.claim.index,
                 defaults={
-                    "text": result.claim.text,
-                    "start": result.claim.start,
-                    "end": result.claim.end,
-                    "label": result.label,
-                    "confidence": result.confidence,
-                    "is_conflicting": result.is_conflicting,
-                    "evidence_quote": result.evidence_quote,
+                    **{column: detail[column] for column in columns},
                     "evidence_source": result.source.describe() if result.source else "",
-                    "detail": claim_result_to_dict(result),
+                    "detail": detail,
                 },
             )
 
