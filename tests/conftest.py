@@ -28,6 +28,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print why each rerun test failed its first try: a rerun that passes is
+    otherwise just an "R" in the log, and a flaky test cannot be fixed blind."""
+    for report in terminalreporter.stats.get("rerun", []):
+        terminalreporter.write_sep("-", f"first try of {report.nodeid} failed")
+        terminalreporter.write_line(report.longreprtext[-4000:])
+
+
 def _require_service(variable: str, what: str) -> str:
     value = os.environ.get(variable, "")
     if value:
